@@ -1,0 +1,537 @@
+"""Reading one YAML file into a tree of positioned nodes, fast and without surprises.
+
+The reader walks libyaml's event stream (through `ruamel.yaml.clib`) and builds
+`Node`s itself: that is an order of magnitude faster than a round-trip load and keeps
+the line and column of every key and value. Round-trip loading stays for writing
+files back. Whatever is wrong with a file becomes a `Problem`; as much of the tree as
+could be read is kept, so a layer with a syntax error low down still shows its
+metadata and its good keys.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import _ruamel_yaml
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from core.model import (
+    DIRECTIVES,
+    MAPPING,
+    SCALAR,
+    SEQUENCE,
+    Encrypted,
+    Node,
+    Problem,
+    format_path,
+)
+from core.scalars import resolve_plain, yaml11_reading
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 256
+# Aliases are shared, not copied, but every later step walks them as if expanded:
+# past this many expanded nodes a document is an alias bomb, not a config.
+MAX_EXPANDED_NODES = 2_000_000
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:map": "map",
+    "tag:yaml.org,2002:seq": "seq",
+    "tag:yaml.org,2002:binary": "str",
+    "tag:yaml.org,2002:timestamp": "str",
+    "tag:yaml.org,2002:omap": "seq",
+    "tag:yaml.org,2002:set": "map",
+}
+_YAML11_FIRST = frozenset("yYnNoO0123456789+-")
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """One file read: its root mapping (None when nothing usable) and what went wrong."""
+
+    root: Node | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_file(path: Path, display: str, layer: str | None = None) -> ParsedFile:
+    """Read and parse one layer file; never raises for anything a file can contain."""
+    data, problem = read_source(path, display)
+    if data is None:
+        return ParsedFile(None, [problem] if problem else [])
+    return parse_bytes(data, display, layer)
+
+
+def read_source(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a layer file, or the reason it cannot be read as one."""
+
+    def refuse(message: str) -> tuple[None, Problem]:
+        return None, Problem("error", message, "", display, code="io")
+
+    try:
+        if path.is_dir():
+            return refuse(f"{display} is a directory, not a YAML file")
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return refuse(
+                f"{display} is {size / 1e6:.1f} MB, over the {limit} MiB limit for a config"
+                " file; refusing to read it"
+            )
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return refuse(f"{display} does not exist")
+    except PermissionError:
+        return refuse(f"{display} cannot be read: permission denied")
+    except OSError as error:
+        return refuse(f"{display} cannot be read: {error.strerror or error}")
+
+
+def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFile:
+    """Parse YAML bytes (UTF-8, or UTF-16 with a BOM) into a positioned tree."""
+    problems: list[Problem] = []
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problems.append(
+            Problem(
+                "error",
+                f"the file is not valid {encoding.upper()}: byte 0x{data[error.start]:02x}"
+                " cannot be decoded",
+                "",
+                display,
+                line,
+                column,
+                layer,
+                "syntax",
+            )
+        )
+        return ParsedFile(None, problems)
+    builder = _Builder(display, layer, problems)
+    root = builder.build(text)
+    if root is None:
+        if not problems:
+            problems.append(
+                Problem("warning", "the file is empty", "", display, 1, 1, layer, "empty")
+            )
+        return ParsedFile(None, problems)
+    if root.kind != MAPPING:
+        kind = "a list" if root.kind == SEQUENCE else "a single value"
+        problems.append(
+            Problem(
+                "error",
+                f"the top level must be a mapping of keys, not {kind}",
+                "",
+                display,
+                root.line,
+                root.column,
+                layer,
+                "syntax",
+            )
+        )
+        return ParsedFile(None, problems)
+    return ParsedFile(root, problems)
+
+
+def _encrypted(text: str) -> Encrypted | None:
+    if text.startswith("ENC[") and text.endswith("]"):
+        kind = "str"
+        at = text.rfind(",type:")
+        if at != -1:
+            kind = text[at + 6 : -1]
+        return Encrypted(text, kind)
+    return None
+
+
+class _Frame:
+    """An open mapping or sequence, saved while a nested one streams past."""
+
+    __slots__ = ("node", "key", "key_line", "key_column", "anchor", "size", "merge_keys")
+
+    def __init__(self, node: Node, anchor: str | None) -> None:
+        self.node = node
+        self.key: str | None = None  # pending mapping key (None: the next scalar is a key)
+        self.key_line = 0
+        self.key_column = 0
+        self.anchor = anchor
+        self.size = 1
+        self.merge_keys: list[Node] | None = None
+
+
+class _Builder:
+    """Builds a `Node` tree from the event stream.
+
+    The loop is written for speed: it runs once per event on every file, so the
+    common cases (plain scalars as keys and values in block mappings) stay inline and
+    everything rare (tags, anchors, errors) goes through methods.
+    """
+
+    def __init__(self, display: str, layer: str | None, problems: list[Problem]) -> None:
+        self.display = display
+        self.layer = layer
+        self.problems = problems
+        self.anchors: dict[str, tuple[Node, int]] = {}
+        self.stack: list[_Frame] = []
+
+    def problem(
+        self, severity: str, message: str, line: int, column: int, code: str, path: str = ""
+    ) -> None:
+        self.problems.append(
+            Problem(severity, message, path, self.display, line, column, self.layer, code)  # type: ignore[arg-type]
+        )
+
+    def current_path(self, extra: Any = None) -> str:
+        keys: list[Any] = []
+        for frame in self.stack:
+            if frame.node.kind == MAPPING:
+                if frame.key is not None:
+                    keys.append(frame.key)
+            else:
+                keys.append(len(frame.node.value))
+        if extra is not None:
+            keys.append(extra)
+        return format_path(tuple(keys))
+
+    def build(self, text: str) -> Node | None:
+        get_event = _ruamel_yaml.CParser(text).get_event
+        stack = self.stack
+        top: _Frame | None = None
+        root: Node | None = None
+        documents = 0
+        skip_depth = 0  # > 0 while discarding a subtree nested too deep
+        node: Node
+        try:
+            while True:
+                event = get_event()
+                if event is None:
+                    break
+                kind = type(event)
+                if kind is ScalarEvent:
+                    if skip_depth:
+                        continue
+                    mark = event.start_mark
+                    text_value: str = event.value
+                    plain = event.style == "" and event.tag is None
+                    if (
+                        top is not None
+                        and top.key is None
+                        and top.node.kind == MAPPING
+                        and (plain or (event.tag is None and event.anchor is None))
+                    ):
+                        # A mapping key: the common case needs no node at all.
+                        if plain and text_value and text_value[0] in _YAML11_FIRST:
+                            self.lint_yaml11(text_value, text_value, mark)
+                        top.key = text_value
+                        top.key_line = mark.line + 1
+                        top.key_column = mark.column + 1
+                        continue
+                    if plain:
+                        value: Any = resolve_plain(text_value)
+                        if value.__class__ is str and text_value[:4] == "ENC[":
+                            value = _encrypted(text_value) or value
+                        if top is not None and text_value and text_value[0] in _YAML11_FIRST:
+                            self.lint_yaml11(text_value, value, mark)
+                        if top is not None and top.key is not None:
+                            node = Node(
+                                SCALAR, value, top.key_line, top.key_column, None, text_value
+                            )
+                        else:
+                            node = Node(
+                                SCALAR, value, mark.line + 1, mark.column + 1, None, text_value
+                            )
+                    elif event.tag is None:
+                        value = text_value
+                        if text_value.startswith("ENC["):
+                            value = _encrypted(text_value) or value
+                        if top is not None and top.key is not None:
+                            node = Node(SCALAR, value, top.key_line, top.key_column)
+                        else:
+                            node = Node(SCALAR, value, mark.line + 1, mark.column + 1)
+                    else:
+                        node = self.tagged_scalar(event)
+                    size = 1
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = (node, 1)
+                elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                    if skip_depth:
+                        skip_depth += 1
+                        continue
+                    if len(stack) >= MAX_DEPTH:
+                        mark = event.start_mark
+                        self.problem(
+                            "error",
+                            f"nesting deeper than {MAX_DEPTH} levels; the rest of this"
+                            " value is ignored",
+                            mark.line + 1,
+                            mark.column + 1,
+                            "syntax",
+                            self.current_path(),
+                        )
+                        skip_depth = 1
+                        continue
+                    is_map = kind is MappingStartEvent
+                    line, column = self.position(event.start_mark)
+                    tag = None if event.tag is None else self.tag(event)
+                    top = _Frame(
+                        Node(
+                            MAPPING if is_map else SEQUENCE, {} if is_map else [], line, column, tag
+                        ),
+                        event.anchor,
+                    )
+                    stack.append(top)
+                    continue
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    if skip_depth:
+                        skip_depth -= 1
+                        if skip_depth:
+                            continue
+                        node = Node(SCALAR, None, *self.position(event.start_mark))
+                        size = 1
+                    else:
+                        frame = stack.pop()
+                        top = stack[-1] if stack else None
+                        node = frame.node
+                        size = frame.size
+                        if frame.merge_keys:
+                            self.apply_merge_keys(node, frame.merge_keys)
+                        if frame.anchor is not None:
+                            self.anchors[frame.anchor] = (node, size)
+                elif kind is AliasEvent:
+                    if skip_depth:
+                        continue
+                    node, size = self.alias(event)
+                else:
+                    if kind is DocumentStartEvent:
+                        documents += 1
+                        if documents > 1:
+                            mark = event.start_mark
+                            self.problem(
+                                "warning",
+                                "the file holds more than one YAML document; only the first"
+                                " is read",
+                                mark.line + 1,
+                                mark.column + 1,
+                                "syntax",
+                            )
+                            break
+                    continue
+
+                if top is None:
+                    root = node
+                    continue
+                top.size += size
+                if size > 1 and top.size > MAX_EXPANDED_NODES:
+                    self.problem(
+                        "error",
+                        f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+                        " (an alias bomb?); the rest of the file is ignored",
+                        node.line,
+                        node.column,
+                        "syntax",
+                        self.current_path(),
+                    )
+                    break
+                container = top.node.value
+                if top.node.kind == SEQUENCE:
+                    container.append(node)
+                    continue
+                key = top.key
+                if key is None:
+                    self.complex_key(top, node)
+                    continue
+                top.key = None
+                if key in container or key == "<<":
+                    self.special_entry(top, key, node)
+                    continue
+                container[key] = node
+        except MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            what = error.problem or "invalid YAML"
+            if error.context:
+                what = f"{what} {error.context}"
+            self.problem(
+                "error",
+                f"YAML syntax error: {what}",
+                mark.line + 1 if mark else 1,
+                mark.column + 1 if mark else 1,
+                "syntax",
+                self.current_path(),
+            )
+        except (YAMLError, ValueError) as error:
+            self.problem("error", f"YAML syntax error: {error}", 1, 1, "syntax")
+        if stack:
+            # Keep what was read before the error: close every open collection.
+            for frame in stack:
+                if frame.merge_keys:
+                    self.apply_merge_keys(frame.node, frame.merge_keys)
+            root = stack[0].node
+            stack.clear()
+        return root
+
+    def position(self, mark: Any) -> tuple[int, int]:
+        """Where a new node is shown: at its key inside a mapping, else where it starts."""
+        if self.stack:
+            top = self.stack[-1]
+            if top.key is not None and top.node.kind == MAPPING:
+                return top.key_line, top.key_column
+        return mark.line + 1, mark.column + 1
+
+    def alias(self, event: Any) -> tuple[Node, int]:
+        found = self.anchors.get(event.anchor)
+        mark = event.start_mark
+        line, column = self.position(mark)
+        if found is None:
+            self.problem(
+                "error",
+                f"alias *{event.anchor} refers to no anchor defined before it",
+                mark.line + 1,
+                mark.column + 1,
+                "syntax",
+                self.current_path(),
+            )
+            return Node(SCALAR, None, line, column), 1
+        shared, size = found
+        # Aliased nodes are shared, not copied: re-position a shallow copy only.
+        return Node(shared.kind, shared.value, line, column, shared.tag, shared.raw), size
+
+    def complex_key(self, top: _Frame, node: Node) -> None:
+        if node.kind != SCALAR:
+            self.problem(
+                "error",
+                "a mapping or list cannot be used as a key",
+                node.line,
+                node.column,
+                "syntax",
+                self.current_path(),
+            )
+            top.key = "<complex key>"
+        elif isinstance(node.value, Encrypted):
+            top.key = node.value.raw
+        else:
+            top.key = "" if node.value is None else str(node.value)
+        top.key_line = node.line
+        top.key_column = node.column
+
+    def special_entry(self, top: _Frame, key: str, node: Node) -> None:
+        mapping = top.node.value
+        if key == "<<" and node.tag is None:
+            # YAML 1.1 merge key, as docker-compose and Helm users write it.
+            merged = node.value if node.kind == SEQUENCE else [node]
+            top.merge_keys = (top.merge_keys or []) + list(merged)
+            return
+        if key in mapping:
+            self.problem(
+                "error",
+                f"duplicate key '{key}' (first defined on line {mapping[key].line});"
+                " the later value is used",
+                top.key_line,
+                top.key_column,
+                "duplicate-key",
+                self.current_path(key),
+            )
+        mapping[key] = node
+
+    def apply_merge_keys(self, node: Node, sources: list[Node]) -> None:
+        for source in sources:
+            if source.kind != MAPPING:
+                self.problem(
+                    "error",
+                    "a '<<' merge key must refer to a mapping",
+                    source.line,
+                    source.column,
+                    "syntax",
+                )
+                continue
+            for key, value in source.value.items():
+                node.value.setdefault(key, value)
+
+    def tag(self, event: Any) -> str | None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            return None
+        if tag in DIRECTIVES:
+            return str(tag)
+        if tag in _STANDARD_TAGS:
+            return None
+        mark = event.start_mark
+        known = ", ".join(sorted(DIRECTIVES))
+        self.problem(
+            "error",
+            f"unknown tag {tag}; the directives are {known}",
+            mark.line + 1,
+            mark.column + 1,
+            "unknown-tag",
+            self.current_path(),
+        )
+        return None
+
+    def tagged_scalar(self, event: Any) -> Node:
+        mark = event.start_mark
+        text: str = event.value
+        tag = event.tag
+        line, column = self.position(mark)
+        standard = _STANDARD_TAGS.get(tag)
+        if standard is not None:
+            return Node(SCALAR, self.coerce(text, standard, mark), line, column)
+        directive = self.tag(event)
+        value: Any = resolve_plain(text) if event.style == "" else text
+        return Node(SCALAR, value, line, column, directive, text if event.style == "" else None)
+
+    def coerce(self, text: str, kind: str, mark: Any) -> Any:
+        if kind in ("str", "map", "seq"):
+            return text
+        value = resolve_plain(text)
+        wanted = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+        if isinstance(value, wanted) and not (kind != "bool" and isinstance(value, bool)):
+            return float(value) if kind == "float" else value
+        self.problem(
+            "error",
+            f"'{text}' is not a valid {kind} for its !!{kind} tag",
+            mark.line + 1,
+            mark.column + 1,
+            "syntax",
+            self.current_path(),
+        )
+        return text
+
+    def lint_yaml11(self, text: str, value: Any, mark: Any) -> None:
+        if type(value) is str or (type(value) is int and text[0] in "0+-" and len(text) > 1):
+            reading = yaml11_reading(text)
+            if reading is None:
+                return
+            if type(value) is str:
+                shown = f"'{value}'"
+            else:
+                shown = f"the number {value}"
+            top = self.stack[-1]
+            is_key = top.node.kind == MAPPING and top.key is None
+            self.problem(
+                "warning",
+                f"unquoted {text} is {shown} in YAML 1.2 but {reading} in YAML 1.1"
+                " (PyYAML and others); quote it to say which you mean",
+                mark.line + 1,
+                mark.column + 1,
+                "yaml11",
+                self.current_path(text if is_key else None),
+            )

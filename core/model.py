@@ -1,0 +1,321 @@
+"""The plain data every step of the engine hands to the next.
+
+Results are collected, not raised: a step that meets something wrong records a
+`Problem` and carries on, so the user sees every error at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+Key = str | int
+KeyPath = tuple[Key, ...]
+
+# Node kinds, as small ints: they are compared in the hot merge loop.
+SCALAR = 0
+MAPPING = 1
+SEQUENCE = 2
+
+DIRECTIVES = frozenset({"!replace", "!unset", "!append", "!prepend"})
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a definition stands: a file (as shown to the user) and a 1-based position."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the config set, located as precisely as is known.
+
+    `code` names the kind: syntax, duplicate-key, unknown-tag, interpolation, schema,
+    plaintext-secret, yaml11, unknown-key, kind-change, io, manifest, activation.
+    """
+
+    severity: Severity
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    layer: str | None = None
+    code: str = ""
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column or 1}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "layer": self.layer,
+            "code": self.code,
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        path = f"{self.path}: " if self.path else ""
+        return f"{where}{self.severity}: {path}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Encrypted:
+    """A sops `ENC[...]` value, kept opaque until someone with the key asks."""
+
+    raw: str
+    type: str
+
+    def __str__(self) -> str:
+        return f"<encrypted:{self.type}>"
+
+
+class Node:
+    """A parsed YAML node with its position, as one layer file defines it.
+
+    `value` is a Python scalar, a ``dict[str, Node]`` or a ``list[Node]``.
+    `line`/`column` are 1-based and, for a mapping entry, point at its key: that is
+    the line a person looks for. `tag` is a merge directive (or None). `plain` is
+    True for an unquoted scalar, whose source text is `raw`.
+    """
+
+    __slots__ = ("kind", "value", "line", "column", "tag", "raw")
+
+    def __init__(
+        self,
+        kind: int,
+        value: Any,
+        line: int,
+        column: int,
+        tag: str | None = None,
+        raw: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.value = value
+        self.line = line
+        self.column = column
+        self.tag = tag
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}, {self.value!r}, {self.line}:{self.column}, {self.tag})"
+
+    def plain(self) -> Any:
+        """The node as plain Python data (dicts, lists, scalars)."""
+        if self.kind == MAPPING:
+            return {k: v.plain() for k, v in self.value.items()}
+        if self.kind == SEQUENCE:
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+def format_path(path: KeyPath) -> str:
+    """`("db", "hosts", 0, "name")` → ``db.hosts[0].name``."""
+    out: list[str] = []
+    for key in path:
+        if isinstance(key, int):
+            out.append(f"[{key}]")
+        elif out:
+            out.append(f".{key}")
+        else:
+            out.append(key)
+    return "".join(out)
+
+
+def parse_path(text: str) -> KeyPath:
+    """The inverse of `format_path`: ``db.hosts[0].name`` → ``("db", "hosts", 0, "name")``."""
+    parts: list[Key] = []
+    for piece in text.split("."):
+        while piece:
+            bracket = piece.find("[")
+            if bracket == -1:
+                parts.append(piece)
+                break
+            if bracket > 0:
+                parts.append(piece[:bracket])
+            close = piece.find("]", bracket)
+            if close == -1:
+                parts.append(piece[bracket:])
+                break
+            index = piece[bracket + 1 : close]
+            parts.append(int(index) if index.isdigit() else index)
+            piece = piece[close + 1 :]
+    return tuple(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerFile:
+    """A layer as the user wrote it: the parsed tree of one file and its metadata."""
+
+    name: str
+    path: Path
+    display: str
+    is_base: bool
+    order: int
+    priority: int
+    description: str
+    conditions: dict[str, Any]
+    metadata_origin: Origin | None
+    root: Node | None
+
+    def origin(self, node: Node) -> Origin:
+        return Origin(self.display, node.line, node.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a layer takes part, and why, in words a person reads."""
+
+    layer: str
+    file: str
+    priority: int
+    active: bool
+    reasons: tuple[str, ...]
+    is_base: bool = False
+    forced: bool = False
+
+    @property
+    def summary(self) -> str:
+        state = "active" if self.active else "inactive"
+        if self.forced:
+            state += " (forced)"
+        return f"{state}: {'; '.join(self.reasons)}" if self.reasons else state
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "file": self.file,
+            "priority": self.priority,
+            "active": self.active,
+            "forced": self.forced,
+            "base": self.is_base,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One layer's definition of a key that a higher layer then beat."""
+
+    layer: str
+    origin: Origin
+    node: Node
+    directive: str | None = None
+
+    @property
+    def value(self) -> Any:
+        return self.node.plain()
+
+
+class Merged:
+    """A node of the merged tree: the effective value and why it won.
+
+    `value` is a scalar, ``dict[str, Merged]`` or ``list[Merged]``. `layer`/`file`/
+    `line`/`column` name the winning definition; `node` is that definition as parsed
+    (its text before interpolation). `shadowed` lists the definitions it beat, lowest
+    priority first; `trace` is the interpolation trace of a string that read variables.
+    """
+
+    __slots__ = (
+        "kind",
+        "value",
+        "layer",
+        "file",
+        "line",
+        "column",
+        "directive",
+        "node",
+        "shadowed",
+        "trace",
+    )
+
+    def __init__(
+        self,
+        kind: int,
+        value: Any,
+        layer: str,
+        file: str,
+        node: Node,
+        directive: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.value = value
+        self.layer = layer
+        self.file = file
+        self.line = node.line
+        self.column = node.column
+        self.directive = directive
+        self.node = node
+        self.shadowed: list[Definition] | None = None
+        self.trace: tuple[Any, ...] | None = None  # tuple[VarRead, ...] from interpolation
+
+    def __repr__(self) -> str:
+        return f"Merged({self.plain()!r} from {self.layer} {self.file}:{self.line})"
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.file, self.line, self.column)
+
+    @property
+    def overridden(self) -> list[Definition]:
+        return self.shadowed or []
+
+    def plain(self) -> Any:
+        """The effective value as plain data; secrets stay `Encrypted` objects."""
+        if self.kind == MAPPING:
+            return {k: v.plain() for k, v in self.value.items()}
+        if self.kind == SEQUENCE:
+            return [v.plain() for v in self.value]
+        return self.value
+
+    def child(self, key: Key) -> Merged | None:
+        if self.kind == MAPPING and isinstance(key, str):
+            found: Merged | None = self.value.get(key)
+            return found
+        if (
+            self.kind == SEQUENCE
+            and isinstance(key, int)
+            and -len(self.value) <= key < len(self.value)
+        ):
+            item: Merged = self.value[key]
+            return item
+        return None
+
+    def get(self, path: KeyPath) -> Merged | None:
+        node: Merged | None = self
+        for key in path:
+            if node is None:
+                return None
+            node = node.child(key)
+        return node
+
+    def walk(self, prefix: KeyPath = ()) -> Iterator[tuple[KeyPath, Merged]]:
+        """Every node below this one (not itself), depth first, in key order."""
+        stack: list[tuple[KeyPath, Merged]] = [(prefix, self)]
+        while stack:
+            path, node = stack.pop()
+            if path != prefix or node is not self:
+                yield path, node
+            if node.kind == MAPPING:
+                stack.extend((path + (k,), v) for k, v in reversed(node.value.items()))
+            elif node.kind == SEQUENCE:
+                stack.extend((path + (i,), v) for i, v in reversed(list(enumerate(node.value))))
