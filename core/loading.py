@@ -59,6 +59,9 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:set": "map",
 }
 _YAML11_FIRST = frozenset("yYnNoO0123456789+-")
+# As keys, y and n are too common (coordinates) to warn about; these bite for real
+# (GitHub Actions' `on:` is the famous case).
+_YAML11_KEYS = frozenset({"yes", "no", "on", "off"})
 
 
 @dataclass(slots=True)
@@ -130,6 +133,8 @@ def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFi
         return ParsedFile(None, problems)
     builder = _Builder(display, layer, problems)
     root = builder.build(text)
+    if root is not None and root.kind == SCALAR and root.value is None:
+        root = None  # a bare '---' document: as empty as an empty file
     if root is None:
         if not problems:
             problems.append(
@@ -240,7 +245,7 @@ class _Builder:
                         and (plain or (event.tag is None and event.anchor is None))
                     ):
                         # A mapping key: the common case needs no node at all.
-                        if plain and text_value and text_value[0] in _YAML11_FIRST:
+                        if plain and text_value.lower() in _YAML11_KEYS:
                             self.lint_yaml11(text_value, text_value, mark)
                         top.key = text_value
                         top.key_line = mark.line + 1
@@ -502,8 +507,13 @@ class _Builder:
         if kind in ("str", "map", "seq"):
             return text
         value = resolve_plain(text)
-        wanted = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-        if isinstance(value, wanted) and not (kind != "bool" and isinstance(value, bool)):
+        wanted: dict[str, Any] = {
+            "int": int,
+            "float": (int, float),
+            "bool": bool,
+            "null": type(None),
+        }
+        if isinstance(value, wanted[kind]) and not (kind != "bool" and isinstance(value, bool)):
             return float(value) if kind == "float" else value
         self.problem(
             "error",

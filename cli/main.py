@@ -1,0 +1,265 @@
+"""The `confscope` command: the TUI with no command, or one of the script commands.
+
+Global options come before the command, as with git. Exit codes: 0 fine; 1 the config
+has errors (validate) or an operation was refused; 2 bad usage or an unreadable config.
+The TUI is imported only when it is opened, so script commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cli import render
+from core.activation import Context
+from core.compare import differences
+from core.configset import ConfigSet, Resolution
+from core.model import Problem, format_path, parse_path
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how confscope was called: reported in one line, exit code 2."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="confscope",
+        description="Layered YAML configuration: see the merged config and why each value won.",
+    )
+    top.add_argument("-C", dest="directory", default=".", help="the config set (default: .)")
+    top.add_argument("--env", dest="environment", help="the environment (default: $ENVIRONMENT)")
+    top.add_argument("--type", dest="override_type", help="the override type, e.g. docker")
+    top.add_argument(
+        "--set-env", action="append", default=[], metavar="K=V", help="what-if: set a variable"
+    )
+    top.add_argument(
+        "--unset-env", action="append", default=[], metavar="K", help="what-if: unset a variable"
+    )
+    top.add_argument("--reveal", action="store_true", help="show decrypted secret values")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    show = commands.add_parser("show", help="the merged config")
+    show.add_argument("--format", choices=["yaml", "json", "env"], default="yaml")
+    show.add_argument("--sources", action="store_true", help="with each value's layer and line")
+
+    why = commands.add_parser("why", help="why a key has its value")
+    why.add_argument("key", help="dotted key path, list items as [i]")
+    why.add_argument("--format", choices=["text", "json"], default="text")
+
+    validate = commands.add_parser("validate", help="every problem, at once")
+    validate.add_argument("--all-types", action="store_true", help="every override type")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text")
+
+    layers = commands.add_parser("layers", help="every layer with its verdict and reasons")
+    layers.add_argument("--format", choices=["text", "json"], default="text")
+
+    diff = commands.add_parser("diff", help="effective values that differ from another type")
+    diff.add_argument("other_type", metavar="OTHER_TYPE")
+    diff.add_argument("--other-env", help="the environment of the other side")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except UsageError as error:
+        print(f"confscope: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # a bug of ours: one clear line, the trace only on request
+        if os.environ.get("CONFSCOPE_DEBUG"):
+            raise
+        print(
+            f"confscope: internal error: {type(error).__name__}: {error}"
+            " (set CONFSCOPE_DEBUG=1 to see the trace, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+
+
+def what_if(args: argparse.Namespace) -> dict[str, Any]:
+    set_env: dict[str, str] = {}
+    for item in args.set_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--set-env wants NAME=VALUE, not {item!r}")
+        set_env[name] = value
+    return {
+        "environment": args.environment,
+        "override_type": args.override_type,
+        "set_env": set_env,
+        "unset_env": list(args.unset_env),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.directory)
+    if not root.is_dir():
+        raise UsageError(f"config set directory {root} does not exist")
+    options = what_if(args)
+    if args.command is None:
+        from tui.app import run as run_tui
+
+        return run_tui(root, options)
+    config = ConfigSet(root)
+    handler = {
+        "show": show,
+        "why": why,
+        "validate": validate,
+        "layers": layers,
+        "diff": diff,
+    }[args.command]
+    return handler(config, args, options)
+
+
+def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
+    resolution = config.resolve(config.context(**options))
+    fatal = [p for p in resolution.problems if p.code == "manifest" and p.severity == "error"]
+    if fatal:
+        for problem in fatal:
+            print(f"confscope: {problem}", file=sys.stderr)
+        raise UsageError("the config set cannot be read; fix the manifest first")
+    return resolution
+
+
+def report_errors(resolution: Resolution) -> None:
+    """Errors go to stderr so a script reading stdout still sees them."""
+    errors = resolution.errors
+    for problem in errors[:10]:
+        print(f"confscope: {problem}", file=sys.stderr)
+    if len(errors) > 10:
+        print(
+            f"confscope: … and {len(errors) - 10} more; see 'confscope validate'", file=sys.stderr
+        )
+
+
+def show(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    resolution = resolve(config, options)
+    if args.format == "json":
+        print(render.to_json(resolution, args.reveal, args.sources))
+    elif args.format == "env":
+        sys.stdout.write(render.to_env(resolution, args.reveal, args.sources))
+    else:
+        sys.stdout.write(render.to_yaml(resolution.root, args.reveal, args.sources))
+    report_errors(resolution)
+    return EXIT_OK
+
+
+def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    resolution = resolve(config, options)
+    path = parse_path(args.key)
+    node = resolution.get(path)
+    if node is None:
+        removal = resolution.removals.get(path)
+        if removal is not None:
+            sys.stdout.write(render.removal_text(path, removal, args.reveal))
+            return EXIT_OK
+        known = [format_path(p) for p, _ in resolution.root.walk()]
+        close = difflib.get_close_matches(args.key, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        print(f"confscope: no key {args.key} in the merged config{hint}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.format == "json":
+        print(json.dumps(render.why_json(path, node, args.reveal), indent=2, default=str))
+    else:
+        problems = resolution.problems_at(path)
+        sys.stdout.write(render.why_text(path, node, problems, args.reveal))
+    return EXIT_OK
+
+
+def validate(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    runs: list[tuple[str | None, Resolution]] = []
+    if args.all_types:
+        for name in [None, *config.override_types()]:
+            runs.append((name, resolve(config, {**options, "override_type": name})))
+    else:
+        runs.append((options["override_type"], resolve(config, options)))
+    seen: set[Problem] = set()
+    rows: list[tuple[str | None, Problem]] = []
+    for name, resolution in runs:
+        for problem in resolution.problems:
+            if problem not in seen:
+                seen.add(problem)
+                rows.append((name, problem))
+    if args.format == "json":
+        objects = [
+            {**p.to_dict(), **({"override_type": name} if args.all_types else {})}
+            for name, p in rows
+        ]
+        print(json.dumps(objects, indent=2))
+    elif args.format == "github":
+        for _name, problem in rows:
+            print(render.github_annotation(problem))
+    else:
+        for name, problem in rows:
+            prefix = f"[{name or 'no type'}] " if args.all_types else ""
+            print(prefix + render.problem_line(problem))
+        errors = sum(1 for _, p in rows if p.severity == "error")
+        warnings = len(rows) - errors
+        scope = ", ".join(n or "no type" for n, _ in runs)
+        verdict = (
+            "clean" if not rows else f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        )
+        print(f"{verdict} ({scope})", file=sys.stderr if rows else sys.stdout)
+    return EXIT_REFUSED if any(p.severity == "error" for _, p in rows) else EXIT_OK
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def layers(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    resolution = resolve(config, options)
+    if args.format == "json":
+        rows = []
+        for verdict in resolution.verdicts:
+            layer = resolution.layer(verdict.layer)
+            rows.append({**verdict.to_dict(), "description": layer.description if layer else ""})
+        print(json.dumps(rows, indent=2))
+    else:
+        sys.stdout.write(render.layers_text(resolution))
+    return EXIT_OK
+
+
+def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    mine = resolve(config, options)
+    other_options = {**options, "override_type": args.other_type}
+    if args.other_env:
+        other_options["environment"] = args.other_env
+    theirs = resolve(config, other_options)
+    found = differences([mine.root, theirs.root])
+    names = (_side_name(mine.context), _side_name(theirs.context))
+    if args.format == "json":
+        rows = [
+            {
+                "path": d.dotted,
+                "this": {"side": names[0], **d.sides[0].to_dict()},
+                "other": {"side": names[1], **d.sides[1].to_dict()},
+            }
+            for d in found
+        ]
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        sys.stdout.write(render.diff_text(found, names, args.reveal))
+    return EXIT_OK
+
+
+def _side_name(context: Context) -> str:
+    return f"{context.override_type or 'no type'}@{context.environment}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

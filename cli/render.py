@@ -1,0 +1,259 @@
+"""Turning engine answers into text for people, scripts and CI."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+from core.compare import Difference
+from core.configset import Resolution
+from core.merging import Removal
+from core.model import MAPPING, SEQUENCE, Encrypted, KeyPath, Merged, Problem, format_path
+from core.scalars import resolve_plain, yaml11_reading
+
+_SAFE_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*\Z")
+
+
+def shown(value: Any, reveal: bool = False) -> Any:
+    """A value as it may be shown: secrets masked unless revealed."""
+    if isinstance(value, Encrypted):
+        return value.raw if reveal else str(value)
+    if isinstance(value, dict):
+        return {k: shown(v, reveal) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown(v, reveal) for v in value]
+    return value
+
+
+def yaml_scalar(value: Any) -> str:
+    """One scalar as YAML 1.2 text that every loader reads back as the same value."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = repr(value)
+        if text in ("inf", "-inf", "nan"):
+            return {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}[text]
+        return text
+    text = str(value)
+    if _SAFE_PLAIN.match(text) and resolve_plain(text) == text and yaml11_reading(text) is None:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def to_yaml(node: Merged, reveal: bool = False, sources: bool = False) -> str:
+    """The tree as block YAML in key order, optionally with each value's source."""
+    lines: list[str] = []
+
+    def note(item: Merged) -> str:
+        return f"  # {item.layer} {item.file}:{item.line}" if sources else ""
+
+    def scalar(item: Merged) -> str:
+        return yaml_scalar(shown(item.value, reveal))
+
+    def emit(item: Merged, indent: str) -> None:
+        if item.kind == MAPPING:
+            for key, child in item.value.items():
+                emit_entry(yaml_scalar(key), child, indent)
+        elif item.kind == SEQUENCE:
+            for child in item.value:
+                emit_entry(None, child, indent)
+
+    def emit_entry(key: str | None, child: Merged, indent: str) -> None:
+        lead = f"{indent}{key}:" if key is not None else f"{indent}-"
+        empty = "{}" if child.kind == MAPPING else "[]"
+        if child.kind in (MAPPING, SEQUENCE) and child.value:
+            lines.append(lead + note(child))
+            emit(child, indent + "  ")
+        elif child.kind in (MAPPING, SEQUENCE):
+            lines.append(f"{lead} {empty}{note(child)}")
+        else:
+            lines.append(f"{lead} {scalar(child)}{note(child)}")
+
+    emit(node, "")
+    return "\n".join(lines) + "\n" if lines else "{}\n"
+
+
+def to_json(resolution: Resolution, reveal: bool = False, sources: bool = False) -> str:
+    if not sources:
+        return json.dumps(shown(resolution.root.plain(), reveal), indent=2, default=str)
+    rows = [
+        {"path": format_path(path), **source_dict(node, reveal)}
+        for path, node in resolution.root.walk()
+        if node.kind not in (MAPPING, SEQUENCE) or not node.value
+    ]
+    return json.dumps(rows, indent=2, default=str)
+
+
+def to_env(resolution: Resolution, reveal: bool = False, sources: bool = False) -> str:
+    """``SECTION__KEY=value`` lines, as Dynaconf and docker-compose read them."""
+    lines: list[str] = []
+    for path, node in resolution.root.walk():
+        if node.kind == MAPPING and node.value:
+            continue
+        name = "__".join(str(k) for k in path).upper().replace("-", "_").replace(".", "_")
+        value = shown(node.plain(), reveal)
+        if isinstance(value, dict | list):
+            text = json.dumps(value, default=str)
+        elif value is None:
+            text = ""
+        elif value is True or value is False:
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        suffix = f"  # {node.layer} {node.file}:{node.line}" if sources else ""
+        lines.append(f"{name}={shlex.quote(text)}{suffix}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def source_dict(node: Merged, reveal: bool = False) -> dict[str, Any]:
+    return {
+        "value": shown(node.plain(), reveal),
+        "layer": node.layer,
+        "file": node.file,
+        "line": node.line,
+        "column": node.column,
+    }
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, Encrypted):
+        return f"encrypted {value.type}"
+    return {
+        type(None): "null",
+        bool: "bool",
+        int: "int",
+        float: "float",
+        str: "string",
+        dict: "mapping",
+        list: "list",
+    }.get(type(value), type(value).__name__)
+
+
+def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any]:
+    return {
+        "path": format_path(path),
+        **source_dict(node, reveal),
+        "directive": node.directive,
+        "overridden": [
+            {
+                "layer": d.layer,
+                "file": d.origin.file,
+                "line": d.origin.line,
+                "column": d.origin.column,
+                "value": shown(d.value, reveal),
+                "directive": d.directive,
+            }
+            for d in node.overridden
+        ],
+        "interpolation": [
+            {"variable": r.name, "value": r.value, "used_default": r.used_default}
+            for r in node.trace or ()
+        ],
+    }
+
+
+def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: bool) -> str:
+    value = shown(node.plain(), reveal)
+    head = f"{format_path(path)} = {compact(value)}  ({type_name(node.plain())})"
+    lines = [head, f"  from     {node.layer}  {node.file}:{node.line}:{node.column}"]
+    if node.directive:
+        lines.append(f"  directive {node.directive}")
+    raw = node.node.value
+    if node.trace is not None or (isinstance(raw, str) and raw != node.value):
+        lines.append(f"  written  {compact(raw)}")
+    for read in node.trace or ():
+        state = "unset" if read.value is None else compact(read.value)
+        used = "  → default used" if read.used_default else ""
+        lines.append(f"  reads    ${{{read.name}}} = {state}{used}")
+    if node.overridden:
+        lines.append("  beat")
+        for d in reversed(node.overridden):
+            lines.append(f"    {d.layer:<10} {d.origin}  {compact(shown(d.value, reveal))}")
+    else:
+        lines.append("  beat     nothing: no other layer defines it")
+    for problem in problems:
+        lines.append(f"  {problem.severity}  {problem.message}")
+    return "\n".join(lines) + "\n"
+
+
+def removal_text(path: KeyPath, removal: Removal, reveal: bool) -> str:
+    d = removal.removed
+    return (
+        f"{format_path(path)} is not in the merged config: layer {removal.layer} removed it"
+        f" with !unset at {removal.origin}.\n"
+        f"  it was  {compact(shown(d.value, reveal))}  from {d.layer} {d.origin}\n"
+    )
+
+
+def compact(value: Any, limit: int = 60) -> str:
+    text = (
+        json.dumps(value, default=str, ensure_ascii=False) if not isinstance(value, str) else value
+    )
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def problem_line(problem: Problem) -> str:
+    return str(problem)
+
+
+def github_annotation(problem: Problem) -> str:
+    kind = "error" if problem.severity == "error" else "warning"
+    props = []
+    if problem.file:
+        props.append(f"file={_gh_property(problem.file)}")
+    if problem.line:
+        props.append(f"line={problem.line}")
+    if problem.column:
+        props.append(f"col={problem.column}")
+    props.append(f"title={_gh_property(problem.code or kind)}")
+    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+    return f"::{kind} {','.join(props)}::{_gh_data(message)}"
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def layers_text(resolution: Resolution) -> str:
+    name_width = max((len(v.layer) for v in resolution.verdicts), default=5) + 2
+    file_width = max((len(v.file) for v in resolution.verdicts), default=4) + 2
+    lines = []
+    for verdict in resolution.verdicts:
+        layer = resolution.layer(verdict.layer)
+        mark = "●" if verdict.active else "○"
+        lines.append(
+            f"{mark} {verdict.priority:>4}  {verdict.layer:<{name_width}}"
+            f"{verdict.file:<{file_width}}{verdict.summary}"
+        )
+        if layer is not None and layer.description:
+            lines.append(f"{'':8}{layer.description}")
+    if resolution.context.changes:
+        lines.append("context differs from the shell: " + "; ".join(resolution.context.changes))
+    return "\n".join(lines) + "\n"
+
+
+def diff_text(differences: Sequence[Difference], names: tuple[str, str], reveal: bool) -> str:
+    if not differences:
+        return f"no differences between {names[0]} and {names[1]}\n"
+    width = max(len(n) for n in names) + 2
+    lines = []
+    for diff in differences:
+        lines.append(diff.dotted)
+        for name, s in zip(names, diff.sides, strict=True):
+            if s.present:
+                value = compact(shown(s.value, reveal), 40)
+                lines.append(f"  {name:<{width}}{value:<42}{s.layer} {s.location}")
+            else:
+                lines.append(f"  {name:<{width}}(absent)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,248 @@
+"""A config set on disk and its resolution for one context.
+
+Data flows one way: files → parsed layers → activation verdicts → merged tree with
+provenance → interpolation → validation problems. `ConfigSet` keeps the parsed files
+(by identity) between resolutions, so a reload re-reads only what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from core.activation import Context, evaluate, layer_file, merge_order
+from core.caching import CacheStats, FileIdentity, ParseCache, with_layer
+from core.interpolation import expand
+from core.manifest import Manifest, display_path, layer_files, load_manifest
+from core.merging import Removal, merge_layers
+from core.model import (
+    MAPPING,
+    SCALAR,
+    SEQUENCE,
+    Encrypted,
+    KeyPath,
+    LayerFile,
+    Merged,
+    Problem,
+    Verdict,
+    format_path,
+    parse_path,
+)
+from core.validation import load_schema, validate
+
+
+@dataclass(slots=True)
+class Resolution:
+    """Everything known about the config set under one context."""
+
+    manifest: Manifest
+    context: Context
+    layers: list[LayerFile]
+    verdicts: list[Verdict]
+    root: Merged
+    problems: list[Problem]
+    removals: dict[KeyPath, Removal] = field(default_factory=dict)
+
+    @property
+    def active_layers(self) -> list[LayerFile]:
+        active = {v.layer for v in self.verdicts if v.active}
+        return [layer for layer in self.layers if layer.name in active]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def get(self, path: str | KeyPath) -> Merged | None:
+        keys = parse_path(path) if isinstance(path, str) else path
+        return self.root.get(keys)
+
+    def verdict(self, layer: str) -> Verdict | None:
+        return next((v for v in self.verdicts if v.layer == layer), None)
+
+    def layer(self, name: str) -> LayerFile | None:
+        return next((layer for layer in self.layers if layer.name == name), None)
+
+    def problems_at(self, path: KeyPath, below: bool = False) -> list[Problem]:
+        text = format_path(path)
+        if not below:
+            return [p for p in self.problems if p.path == text]
+        return [
+            p
+            for p in self.problems
+            if p.path == text or (text == "" or p.path.startswith((text + ".", text + "[")))
+        ]
+
+    def plain(self, reveal: bool = False) -> dict[str, Any]:
+        """The merged config as plain data; secrets as ``<encrypted:TYPE>`` unless revealed."""
+        data = self.root.plain()
+        return data if reveal else _mask(data)  # type: ignore[no-any-return]
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, Encrypted):
+        return str(value)
+    return value
+
+
+class ConfigSet:
+    """One config set directory, resolved on demand for any context."""
+
+    def __init__(self, root: str | Path, *, cache: ParseCache | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.cache = cache or ParseCache()
+        self._schema_key: tuple[Any, ...] | None = None
+        self._schema: tuple[type[BaseModel] | None, list[Problem]] = (None, [])
+
+    @property
+    def cache_stats(self) -> CacheStats:
+        return self.cache.stats()
+
+    def load_layers(self) -> tuple[Manifest, list[LayerFile], list[Problem], list[Problem]]:
+        """Every candidate layer, parsed; with set-level and per-file problems apart."""
+        manifest, set_problems = load_manifest(self.root)
+        files, file_problems = layer_files(manifest)
+        set_problems = set_problems + file_problems
+        layers: list[LayerFile] = []
+        layer_problems: list[Problem] = []
+        for order, (path, is_base) in enumerate(files):
+            display = display_path(path, manifest.root)
+            parsed, _identity = self.cache.parse(path, display)
+            layer, meta_problems = layer_file(
+                path, display, parsed.root, is_base=is_base, order=order
+            )
+            layers.append(layer)
+            layer_problems.extend(with_layer(parsed.problems + meta_problems, layer.name))
+        return manifest, layers, set_problems, layer_problems
+
+    def identities(self) -> dict[Path, FileIdentity | None]:
+        """What each layer file is now, for a caller that wants to know if anything changed."""
+        _manifest, layers, _set, _layer = self.load_layers()
+        return {layer.path: self.cache.parse(layer.path, layer.display)[1] for layer in layers}
+
+    def override_types(self) -> list[str]:
+        """Every override type some layer's conditions name, in file order."""
+        _manifest, layers, _set, _layer = self.load_layers()
+        return override_types(layers)
+
+    def context(self, **what_if: Any) -> Context:
+        manifest, _ = load_manifest(self.root)
+        return Context.build(manifest_context=manifest.context, **what_if)
+
+    def resolve(self, context: Context | None = None, *, schema: bool = True) -> Resolution:
+        manifest, layers, set_problems, layer_problems = self.load_layers()
+        if context is None:
+            context = Context.build(manifest_context=manifest.context)
+        verdicts, activation_problems = evaluate(layers, context)
+        # merge_order renames a duplicate layer name exactly as its verdict does.
+        ordered = merge_order(layers)
+        active_names = {v.layer for v in verdicts if v.active}
+        active = [layer for layer, v in zip(ordered, verdicts, strict=True) if v.active]
+        merged = merge_layers(active)
+        problems = list(set_problems)
+        problems += [p for p in layer_problems if p.layer in active_names or p.layer is None]
+        problems += activation_problems
+        problems += merged.problems
+        problems += interpolate(merged.root, context.env)
+        model = None
+        if schema and manifest.schema:
+            model, schema_problems = self.schema(manifest)
+            problems += schema_problems
+        secret_keys = _compile(manifest.secret_keys)
+        problems += validate(merged.root, model=model, secret_keys=secret_keys, layers=active)
+        return Resolution(
+            manifest,
+            context,
+            ordered,
+            verdicts,
+            merged.root,
+            _ordered(problems),
+            merged.removals,
+        )
+
+    def schema(self, manifest: Manifest) -> tuple[type[BaseModel] | None, list[Problem]]:
+        """The pydantic model named by the manifest, loaded again only when its file changes."""
+        assert manifest.schema is not None
+        source = manifest.root / manifest.schema.split(":", 1)[0]
+        try:
+            stamp: Any = source.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        key = (manifest.schema, stamp)
+        if key != self._schema_key:
+            self._schema = load_schema(manifest.schema, manifest.root)
+            self._schema_key = key
+        return self._schema
+
+
+def override_types(layers: Iterable[LayerFile]) -> list[str]:
+    found: list[str] = []
+    for layer in layers:
+        wanted = layer.conditions.get("override_type") if layer.conditions else None
+        for name in [wanted] if isinstance(wanted, str) else wanted or []:
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+    return found
+
+
+def interpolate(root: Merged, env: Any) -> list[Problem]:
+    """Expand ``${...}`` in every string of the tree in place; collect the errors."""
+    problems: list[Problem] = []
+    stack: list[tuple[KeyPath, Merged]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        kind = node.kind
+        if kind == SCALAR:
+            value = node.value
+            if value.__class__ is str and "$" in value:
+                result = expand(value, env)
+                if result.trace:
+                    node.trace = result.trace
+                if result.error is not None:
+                    problems.append(
+                        Problem(
+                            "error",
+                            result.error,
+                            format_path(path),
+                            node.file,
+                            node.line,
+                            node.column,
+                            node.layer,
+                            "interpolation",
+                        )
+                    )
+                else:
+                    node.value = result.value
+        elif kind == MAPPING:
+            stack.extend((path + (k,), v) for k, v in node.value.items())
+        elif kind == SEQUENCE:
+            stack.extend((path + (i,), v) for i, v in enumerate(node.value))
+    return problems
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None  # the manifest step already reported it
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    unique = [p for p in problems if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+    return sorted(
+        unique,
+        key=lambda p: (p.file is None, p.file or "", p.line or 0, p.column or 0, p.message),
+    )

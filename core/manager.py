@@ -1,0 +1,244 @@
+"""`OverrideManager`: the Python API applications use, as the seed documents name it.
+
+A thin face over `ConfigSet`: it loads and validates for an override type, hands out
+sections, and keeps parsed files in a cache keyed by file identity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.activation import Context, evaluate, layer_file
+from core.caching import ParseCache
+from core.configset import ConfigSet, Resolution, interpolate
+from core.interpolation import expand
+from core.merging import merge_layers
+from core.model import MAPPING, SCALAR, SEQUENCE, Node, Problem
+from core.validation import validate
+
+log = logging.getLogger("confscope")
+
+
+class ConfigurationError(Exception):
+    """The config has errors; `problems` holds every one of them."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        self.problems = list(problems)
+        details = "".join(f"\n  {p}" for p in self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(message + details + more)
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideValidationResult:
+    valid: bool
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> OverrideValidationResult:
+        errors = [str(p) for p in problems if p.severity == "error"]
+        warnings = [str(p) for p in problems if p.severity == "warning"]
+        return cls(not errors, errors, warnings, list(problems))
+
+
+class OverrideManager:
+    def __init__(
+        self,
+        config_dir: str | Path = "sample_configs",
+        enable_cache: bool = True,
+        cache_ttl: float | None = 3600,
+        debug: bool = False,
+    ) -> None:
+        self.cache = ParseCache(enabled=enable_cache, ttl=cache_ttl)
+        self.config_set = ConfigSet(config_dir, cache=self.cache)
+        self.debug = debug
+        if debug:
+            log.setLevel(logging.DEBUG)
+        self.last: Resolution | None = None
+        self.override_type: str | None = None
+
+    # -- loading ---------------------------------------------------------------------
+    def context(self, override_type: str | None = None, **what_if: Any) -> Context:
+        return self.config_set.context(override_type=override_type, **what_if)
+
+    def resolve(self, override_type: str | None = None, **what_if: Any) -> Resolution:
+        resolution = self.config_set.resolve(self.context(override_type, **what_if))
+        self.last, self.override_type = resolution, override_type
+        log.debug(
+            "resolved %s: %d layers active, %d problems, cache %s",
+            override_type or "no type",
+            len(resolution.active_layers),
+            len(resolution.problems),
+            self.cache.stats(),
+        )
+        return resolution
+
+    async def load_with_validation(
+        self, override_type: str | None = None, **what_if: Any
+    ) -> dict[str, Any]:
+        """The merged config for `override_type`; raises `ConfigurationError` on errors."""
+        resolution = await asyncio.to_thread(self.resolve, override_type, **what_if)
+        if resolution.errors:
+            raise ConfigurationError(
+                f"the {override_type or 'default'} configuration has"
+                f" {len(resolution.errors)} error(s)",
+                resolution.errors,
+            )
+        return resolution.plain()
+
+    def load_configuration(self, override_type: str | None = None) -> dict[str, Any]:
+        """The merged config without raising: problems stay on `self.last`."""
+        return self.resolve(override_type).plain()
+
+    def load_override_file(self, path: str | Path) -> dict[str, Any]:
+        """One file as plain data (its `_metadata` included); raises on syntax errors."""
+        file = self._path(path)
+        parsed, _ = self.cache.parse(file, str(path))
+        errors = [p for p in parsed.problems if p.severity == "error"]
+        if errors:
+            raise ConfigurationError(f"{path} cannot be loaded", errors)
+        return parsed.root.plain() if parsed.root is not None else {}
+
+    # -- validation ------------------------------------------------------------------
+    def validate_override(self, data: Mapping[str, Any]) -> OverrideValidationResult:
+        """Check an override (metadata and values) as if it were the top layer of the set."""
+        root = node_from_plain(dict(data))
+        return self._validate_layer(Path("<override>"), "<override>", root)
+
+    def validate_override_file(self, path: str | Path) -> OverrideValidationResult:
+        file = self._path(path)
+        parsed, _ = self.cache.parse(file, str(path))
+        if parsed.root is None:
+            return OverrideValidationResult.of(parsed.problems)
+        result = self._validate_layer(file, str(path), parsed.root)
+        return OverrideValidationResult.of(parsed.problems + result.problems)
+
+    def _validate_layer(self, path: Path, display: str, root: Node) -> OverrideValidationResult:
+        manifest, layers, _set_problems, _layer_problems = self.config_set.load_layers()
+        candidate, problems = layer_file(path, display, root, is_base=False, order=len(layers))
+        bases = [layer for layer in layers if layer.is_base]
+        merged = merge_layers([*bases, candidate])
+        problems += merged.problems
+        problems += interpolate(merged.root, self.context(self.override_type).env)
+        model = self.config_set.schema(manifest)[0] if manifest.schema else None
+        secret_keys = _compile_or_none(manifest.secret_keys)
+        problems += validate(merged.root, model=model, secret_keys=secret_keys, layers=bases)
+        return OverrideValidationResult.of(problems)
+
+    def evaluate_conditions(
+        self, metadata: Mapping[str, Any], override_type: str | None = None
+    ) -> bool:
+        """Whether a layer with this `_metadata` would be active in the current context."""
+        root = node_from_plain({"_metadata": dict(metadata)})
+        _manifest, layers, _set_problems, _layer_problems = self.config_set.load_layers()
+        candidate, problems = layer_file(
+            Path("<metadata>"), "<metadata>", root, is_base=False, order=len(layers)
+        )
+        if any(p.severity == "error" for p in problems):
+            return False
+        others = [layer for layer in layers if layer.name != candidate.name]
+        context = self.context(override_type or self.override_type)
+        verdicts, _ = evaluate([*others, candidate], context)
+        return any(v.layer == candidate.name and v.active for v in verdicts)
+
+    # -- sections --------------------------------------------------------------------
+    def section(self, name: str) -> dict[str, Any]:
+        if self.last is None:
+            self.resolve(self.override_type)
+        assert self.last is not None
+        value = self.last.plain().get(name, {})
+        return value if isinstance(value, dict) else {"value": value}
+
+    def get_database_config(self) -> dict[str, Any]:
+        return self.section("database")
+
+    def get_api_config(self) -> dict[str, Any]:
+        return self.section("api")
+
+    def get_security_config(self) -> dict[str, Any]:
+        return self.section("security")
+
+    def get_ml_config(self) -> dict[str, Any]:
+        for name in ("ml", "ml_services", "machine_learning"):
+            if self.last is not None and name in self.last.root.value:
+                return self.section(name)
+        return self.section("ml")
+
+    # -- plain-data helpers ----------------------------------------------------------
+    async def merge_configurations(self, configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Deep-merge plain dicts, later ones winning: mappings merge, the rest replaces."""
+        merged: dict[str, Any] = {}
+        for config in configs:
+            merged = _deep_merge(merged, config)
+        return merged
+
+    def resolve_environment_variables(
+        self, config: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Expand ``${...}`` in every string; raises `ConfigurationError` listing every failure."""
+        environment = os.environ if env is None else env
+        problems: list[Problem] = []
+
+        def walk(value: Any, path: str) -> Any:
+            if isinstance(value, Mapping):
+                return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            if isinstance(value, str) and "$" in value:
+                result = expand(value, environment)
+                if result.error is not None:
+                    problems.append(Problem("error", result.error, path, code="interpolation"))
+                return result.value
+            return value
+
+        expanded = walk(config, "")
+        if problems:
+            raise ConfigurationError("environment variables could not be resolved", problems)
+        return expanded  # type: ignore[no-any-return]
+
+    def clear_cache(self) -> None:
+        self.cache.clear()
+        self.last = None
+
+    def get_cache_stats(self) -> dict[str, object]:
+        return self.cache.stats().to_dict()
+
+    def _path(self, path: str | Path) -> Path:
+        file = Path(path)
+        return file if file.is_absolute() or file.exists() else self.config_set.root / file
+
+
+def node_from_plain(value: Any, line: int = 0) -> Node:
+    """Plain data as a `Node` tree without positions (line 0: not from a file)."""
+    if isinstance(value, Mapping):
+        return Node(MAPPING, {str(k): node_from_plain(v) for k, v in value.items()}, line, 0)
+    if isinstance(value, list):
+        return Node(SEQUENCE, [node_from_plain(v) for v in value], line, 0)
+    return Node(SCALAR, value, line, 0)
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = _deep_merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _compile_or_none(pattern: str) -> Any:
+    import re
+
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None

@@ -1,0 +1,465 @@
+"""The config set's manifest (`confscope.toml`) and the layer files it names.
+
+A config set is a directory. Its optional manifest lists the base files (always
+active, lowest priority, in the order given), the globs that find the override
+files, the schema, the secret-key pattern for the plaintext-secret lint and the
+defaults of the activation context::
+
+    base = ["base.yml"]
+    overrides = ["overrides/*.yml"]
+    schema = "schema.py:AppConfig"
+    secret_keys = '(?i)(password|secret|token|api_key|private_key)$'
+    [context]
+    environment = "development"
+
+Without a manifest the set is `base.yml` (or `base.yaml`, or `config.yml`: the first
+that exists) plus `overrides/*.yml` and `overrides/*.yaml`. Encryption rules live in
+the `.sops.yaml` that sops itself would use: the first one found in the set directory
+or a directory above it.
+
+Nothing here raises for what a user wrote: every mistake becomes a `Problem` with
+code ``manifest`` and the manifest falls back to the default for that entry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.model import Problem, Severity
+
+__all__ = [
+    "DEFAULT_BASE_CANDIDATES",
+    "DEFAULT_OVERRIDES",
+    "DEFAULT_SECRET_KEYS",
+    "MANIFEST_NAME",
+    "SOPS_CONFIG_NAME",
+    "Manifest",
+    "display_path",
+    "find_sops_config",
+    "layer_files",
+    "load_manifest",
+]
+
+DEFAULT_SECRET_KEYS = r"(?i)(password|secret|token|api_key|private_key)$"
+MANIFEST_NAME = "confscope.toml"
+SOPS_CONFIG_NAME = ".sops.yaml"
+DEFAULT_BASE_CANDIDATES = ("base.yml", "base.yaml", "config.yml")
+DEFAULT_OVERRIDES = ("overrides/*.yml", "overrides/*.yaml")
+CONTEXT_KEYS = ("environment", "override_type")
+_KNOWN_KEYS = ("base", "overrides", "schema", "secret_keys", "context")
+# sops stops looking for its config after this many directories (config.maxDepth).
+_SOPS_MAX_DEPTH = 100
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a config set is made of; every field holds a usable value."""
+
+    root: Path  # the set directory (absolute, resolved)
+    file: Path | None  # confscope.toml if present
+    base: tuple[str, ...]
+    overrides: tuple[str, ...]
+    schema: str | None
+    secret_keys: str
+    context: Mapping[str, str] = field(default_factory=dict)
+    sops_config: Path | None = None
+
+
+def display_path(path: Path, root: Path) -> str:
+    """`path` relative to the set root when inside it (posix style), else absolute."""
+    absolute = Path(os.path.abspath(path))
+    base = Path(os.path.abspath(root))
+    for candidate, anchor in ((absolute, base), (absolute.resolve(), base.resolve())):
+        try:
+            relative = candidate.relative_to(anchor)
+        except ValueError:
+            continue
+        return relative.as_posix() if relative.parts else "."
+    return absolute.as_posix()
+
+
+def find_sops_config(start: Path) -> Path | None:
+    """The `.sops.yaml` sops would use for files in `start`: there or in a parent."""
+    directory = Path(os.path.abspath(start))
+    for _ in range(_SOPS_MAX_DEPTH):
+        candidate = directory / SOPS_CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return None
+
+
+def _find_sops_yml(start: Path, stop: Path | None) -> Path | None:
+    """A `.sops.yml` (which sops ignores) nearer than the `.sops.yaml` found, if any."""
+    directory = Path(os.path.abspath(start))
+    for _ in range(_SOPS_MAX_DEPTH):
+        if stop is not None and stop.parent == directory:
+            return None
+        candidate = directory / ".sops.yml"
+        if candidate.is_file():
+            return candidate
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return None
+
+
+class _Reader:
+    """Collects problems about one manifest, each at the line of its key when known."""
+
+    def __init__(self, text: str, display: str) -> None:
+        self.lines = text.splitlines()
+        self.display = display
+        self.problems: list[Problem] = []
+
+    def add(
+        self, severity: Severity, message: str, key: str = "", table: str | None = None
+    ) -> None:
+        line = self.key_line(key, table) if key else None
+        self.problems.append(
+            Problem(
+                severity,
+                message,
+                f"{table}.{key}" if table else key,
+                self.display,
+                line,
+                1 if line else None,
+                None,
+                "manifest",
+            )
+        )
+
+    def key_line(self, key: str, table: str | None = None) -> int | None:
+        """The 1-based line defining `key` (top level or in `[table]`), if found."""
+        quoted = re.escape(key)
+        plain = re.compile(rf"""^\s*(?:{quoted}|"{quoted}"|'{quoted}')\s*=""")
+        header = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
+        current: str | None = None
+        for number, line in enumerate(self.lines, 1):
+            found = header.match(line)
+            if found:
+                current = found.group(1).strip("\"'")
+                continue
+            if current == table and plain.match(line):
+                return number
+            if table is not None and current is None:
+                dotted = re.compile(rf"""^\s*{re.escape(table)}\s*\.\s*{quoted}\s*=""")
+                if dotted.match(line):
+                    return number
+        if table is not None:
+            for number, line in enumerate(self.lines, 1):
+                found = header.match(line)
+                if found and found.group(1).strip("\"'") == table:
+                    return number
+        return None
+
+    def string_list(self, data: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+        """A list of strings (a single string is taken as a list of one)."""
+        if key not in data:
+            return None
+        value = data[key]
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        if isinstance(value, list):
+            bad = next(item for item in value if not isinstance(item, str))
+            self.add(
+                "error",
+                f"'{key}' must list file names as strings, but it holds {_describe(bad)};"
+                " the default is used",
+                key,
+            )
+        else:
+            self.add(
+                "error",
+                f"'{key}' must be a list of file names, not {_describe(value)};"
+                " the default is used",
+                key,
+            )
+        return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
+    """Read the set's manifest, or describe the set by its defaults when there is none.
+
+    Never raises: a missing directory, unreadable or malformed TOML and values of the
+    wrong type are reported and the default for what is wrong is used instead.
+    """
+    set_root = Path(os.path.abspath(root)).resolve()
+    problems: list[Problem] = []
+    manifest_path = set_root / MANIFEST_NAME
+    sops_config = find_sops_config(set_root)
+
+    def default(base: tuple[str, ...], file: Path | None = None) -> Manifest:
+        return Manifest(
+            set_root, file, base, DEFAULT_OVERRIDES, None, DEFAULT_SECRET_KEYS, {}, sops_config
+        )
+
+    if not set_root.exists():
+        message = f"config set directory {set_root.as_posix()} does not exist"
+        problems.append(Problem("error", message, code="manifest"))
+        return default(()), problems
+    if not set_root.is_dir():
+        message = f"config set {set_root.as_posix()} is a file, not a directory"
+        problems.append(Problem("error", message, code="manifest"))
+        return default(()), problems
+
+    if sops_config is None or sops_config.parent != set_root:
+        stray = _find_sops_yml(set_root, sops_config)
+        if stray is not None:
+            problems.append(
+                Problem(
+                    "warning",
+                    f"{display_path(stray, set_root)} is ignored: sops only reads a config"
+                    f" file named {SOPS_CONFIG_NAME}",
+                    "",
+                    display_path(stray, set_root),
+                    code="manifest",
+                )
+            )
+
+    def default_base() -> tuple[str, ...]:
+        for candidate in DEFAULT_BASE_CANDIDATES:
+            if (set_root / candidate).is_file():
+                return (candidate,)
+        names = ", ".join(DEFAULT_BASE_CANDIDATES[:-1]) + f" or {DEFAULT_BASE_CANDIDATES[-1]}"
+        problems.append(
+            Problem(
+                "error",
+                f"no base file found in {set_root.as_posix()}: expected {names},"
+                f" or a {MANIFEST_NAME} listing the base files",
+                code="manifest",
+            )
+        )
+        return ()
+
+    if not manifest_path.is_file():
+        return default(default_base()), problems
+
+    display = MANIFEST_NAME
+    try:
+        text = manifest_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(
+            Problem("error", f"{display} is not valid UTF-8", "", display, code="manifest")
+        )
+        return default(default_base(), manifest_path), problems
+    except OSError as error:
+        reason = error.strerror or str(error)
+        problems.append(
+            Problem("error", f"{display} cannot be read: {reason}", "", display, code="manifest")
+        )
+        return default(default_base(), manifest_path), problems
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        line: int | None = None
+        column: int | None = None
+        position = _TOML_POSITION.search(message)
+        if position is not None:
+            message = message[: position.start()]
+            if position.group(1):
+                line, column = int(position.group(1)), int(position.group(2))
+            else:
+                lines = text.splitlines() or [""]
+                line, column = len(lines), len(lines[-1]) + 1
+        problems.append(
+            Problem(
+                "error",
+                f"TOML syntax error: {message[:1].lower()}{message[1:]}",
+                "",
+                display,
+                line,
+                column,
+                None,
+                "manifest",
+            )
+        )
+        return default(default_base(), manifest_path), problems
+
+    reader = _Reader(text, display)
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            reader.add(
+                "error",
+                f"unknown manifest key '{key}'{_did_you_mean(key, _KNOWN_KEYS)}; it is ignored",
+                key,
+            )
+
+    base = reader.string_list(data, "base")
+    overrides = reader.string_list(data, "overrides")
+
+    schema: str | None = None
+    if "schema" in data:
+        value = data["schema"]
+        if not isinstance(value, str):
+            reader.add(
+                "error",
+                f"'schema' must be a string like 'schema.py:AppConfig', not {_describe(value)}",
+                "schema",
+            )
+        else:
+            target, colon, name = value.rpartition(":")
+            if not colon or not target.strip() or not name.strip().isidentifier():
+                reader.add(
+                    "error",
+                    f"'schema' must name a file or module and a class, like"
+                    f" 'schema.py:AppConfig', not {value!r}",
+                    "schema",
+                )
+            else:
+                schema = value
+
+    secret_keys = DEFAULT_SECRET_KEYS
+    if "secret_keys" in data:
+        value = data["secret_keys"]
+        if not isinstance(value, str):
+            reader.add(
+                "error",
+                f"'secret_keys' must be a regular expression string, not {_describe(value)};"
+                " the default is used",
+                "secret_keys",
+            )
+        else:
+            try:
+                re.compile(value)
+            except re.error as error:
+                reader.add(
+                    "error",
+                    f"'secret_keys' is not a valid regular expression ({error});"
+                    " the default is used",
+                    "secret_keys",
+                )
+            else:
+                secret_keys = value
+
+    context: dict[str, str] = {}
+    if "context" in data:
+        table = data["context"]
+        if not isinstance(table, dict):
+            reader.add(
+                "error",
+                f"'context' must be a table of names and values, not {_describe(table)}",
+                "context",
+            )
+        else:
+            for key, value in table.items():
+                if key not in CONTEXT_KEYS:
+                    reader.add(
+                        "error",
+                        f"unknown context key '{key}'{_did_you_mean(key, CONTEXT_KEYS)};"
+                        f" the context has {' and '.join(CONTEXT_KEYS)}",
+                        key,
+                        "context",
+                    )
+                elif not isinstance(value, str) or not value:
+                    shown = "an empty string" if value == "" else _describe(value)
+                    reader.add(
+                        "error",
+                        f"context '{key}' must be a non-empty string, not {shown}",
+                        key,
+                        "context",
+                    )
+                else:
+                    context[key] = value
+
+    problems.extend(reader.problems)
+    manifest = Manifest(
+        set_root,
+        manifest_path,
+        default_base() if base is None else base,
+        DEFAULT_OVERRIDES if overrides is None else overrides,
+        schema,
+        secret_keys,
+        context,
+        sops_config,
+    )
+    return manifest, problems
+
+
+def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Problem]]:
+    """The set's layer files as ``(path, is_base)``, in file order.
+
+    Base files come first in the order listed, then every file an override glob
+    matches, sorted by path. A file is listed once: the first mention wins, so a base
+    file that an override glob also matches stays a base. Globs are relative to the
+    set root and may use ``**``. The default globs never warn when they match nothing;
+    globs from the manifest do.
+    """
+    root = manifest.root
+    display = MANIFEST_NAME if manifest.file is not None else None
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    files: list[tuple[Path, bool]] = []
+
+    def problem(severity: Severity, message: str, path: str) -> None:
+        problems.append(Problem(severity, message, path, display, None, None, None, "manifest"))
+
+    if not root.is_dir():
+        return files, problems
+
+    for name in manifest.base:
+        path = Path(os.path.normpath(root / name))
+        shown = display_path(path, root)
+        if not path.exists():
+            problem("error", f"base file {shown} does not exist", "base")
+            continue
+        if not path.is_file():
+            problem("error", f"base file {shown} is not a file", "base")
+            continue
+        key = path.resolve()
+        if key in seen:
+            problem("warning", f"base file {shown} is listed more than once", "base")
+            continue
+        seen.add(key)
+        files.append((path, True))
+
+    matched: dict[Path, Path] = {}
+    for pattern in manifest.overrides:
+        hits = [
+            Path(os.path.normpath(root / hit))
+            for hit in glob.glob(pattern, root_dir=root, recursive=True)
+        ]
+        hits = [hit for hit in hits if hit.is_file()]
+        if not hits and manifest.overrides != DEFAULT_OVERRIDES:
+            problem("warning", f"override pattern '{pattern}' matches no file", "overrides")
+        for hit in hits:
+            key = hit.resolve()
+            if key not in seen:
+                matched.setdefault(key, hit)
+    for path in sorted(matched.values(), key=lambda hit: display_path(hit, root)):
+        files.append((path, False))
+    return files, problems
