@@ -61,7 +61,11 @@ _STANDARD_TAGS = {
 _YAML11_FIRST = frozenset("yYnNoO0123456789+-")
 # As keys, y and n are too common (coordinates) to warn about; these bite for real
 # (GitHub Actions' `on:` is the famous case).
-_YAML11_KEYS = frozenset({"yes", "no", "on", "off"})
+_YAML11_KEYS = frozenset(
+    variant
+    for word in ("yes", "no", "on", "off")
+    for variant in (word, word.capitalize(), word.upper())
+)
 
 
 @dataclass(slots=True)
@@ -222,6 +226,7 @@ class _Builder:
         get_event = _ruamel_yaml.CParser(text).get_event
         stack = self.stack
         top: _Frame | None = None
+        top_is_map = False
         root: Node | None = None
         documents = 0
         skip_depth = 0  # > 0 while discarding a subtree nested too deep
@@ -235,43 +240,47 @@ class _Builder:
                 if kind is ScalarEvent:
                     if skip_depth:
                         continue
-                    mark = event.start_mark
                     text_value: str = event.value
-                    plain = event.style == "" and event.tag is None
-                    if (
-                        top is not None
-                        and top.key is None
-                        and top.node.kind == MAPPING
-                        and (plain or (event.tag is None and event.anchor is None))
-                    ):
+                    # `ctag` is the slot behind the `tag` property: one call less per event.
+                    untagged = event.ctag is None
+                    plain = untagged and event.style == ""
+                    if top_is_map and top.key is None and untagged:  # type: ignore[union-attr]
                         # A mapping key: the common case needs no node at all.
-                        if plain and text_value.lower() in _YAML11_KEYS:
+                        mark = event.start_mark
+                        if plain and text_value in _YAML11_KEYS:
                             self.lint_yaml11(text_value, text_value, mark)
-                        top.key = text_value
-                        top.key_line = mark.line + 1
-                        top.key_column = mark.column + 1
+                        top.key = text_value  # type: ignore[union-attr]
+                        top.key_line = mark.line + 1  # type: ignore[union-attr]
+                        top.key_column = mark.column + 1  # type: ignore[union-attr]
                         continue
                     if plain:
                         value: Any = resolve_plain(text_value)
                         if value.__class__ is str and text_value[:4] == "ENC[":
                             value = _encrypted(text_value) or value
                         if top is not None and text_value and text_value[0] in _YAML11_FIRST:
-                            self.lint_yaml11(text_value, value, mark)
-                        if top is not None and top.key is not None:
+                            self.lint_yaml11(text_value, value, event.start_mark)
+                        if top_is_map:
                             node = Node(
-                                SCALAR, value, top.key_line, top.key_column, None, text_value
+                                SCALAR,
+                                value,
+                                top.key_line,  # type: ignore[union-attr]
+                                top.key_column,  # type: ignore[union-attr]
+                                None,
+                                text_value,
                             )
                         else:
+                            mark = event.start_mark
                             node = Node(
                                 SCALAR, value, mark.line + 1, mark.column + 1, None, text_value
                             )
-                    elif event.tag is None:
+                    elif untagged:
                         value = text_value
-                        if text_value.startswith("ENC["):
+                        if text_value[:4] == "ENC[":
                             value = _encrypted(text_value) or value
-                        if top is not None and top.key is not None:
-                            node = Node(SCALAR, value, top.key_line, top.key_column)
+                        if top_is_map:
+                            node = Node(SCALAR, value, top.key_line, top.key_column)  # type: ignore[union-attr]
                         else:
+                            mark = event.start_mark
                             node = Node(SCALAR, value, mark.line + 1, mark.column + 1)
                     else:
                         node = self.tagged_scalar(event)
@@ -297,7 +306,7 @@ class _Builder:
                         continue
                     is_map = kind is MappingStartEvent
                     line, column = self.position(event.start_mark)
-                    tag = None if event.tag is None else self.tag(event)
+                    tag = None if event.ctag is None else self.tag(event)
                     top = _Frame(
                         Node(
                             MAPPING if is_map else SEQUENCE, {} if is_map else [], line, column, tag
@@ -305,6 +314,7 @@ class _Builder:
                         event.anchor,
                     )
                     stack.append(top)
+                    top_is_map = is_map
                     continue
                 elif kind is MappingEndEvent or kind is SequenceEndEvent:
                     if skip_depth:
@@ -316,6 +326,7 @@ class _Builder:
                     else:
                         frame = stack.pop()
                         top = stack[-1] if stack else None
+                        top_is_map = top is not None and top.node.kind == MAPPING
                         node = frame.node
                         size = frame.size
                         if frame.merge_keys:

@@ -8,7 +8,7 @@ Every replaced definition is kept, in order, on the node that beat it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from core.model import (
@@ -66,11 +66,88 @@ def merge_layer(result: MergeResult, layer: LayerFile) -> None:
     _Merger(layer, result).mapping(root, layer.root, (), top=True)
 
 
+def remerge(previous: MergeResult, layers: Sequence[LayerFile], keys: set[str]) -> MergeResult:
+    """`previous` with the top-level `keys` merged again from `layers`; the rest reused.
+
+    A one-line edit touches one top-level section: merging that section again costs
+    a fraction of a full merge. `previous` is not modified; unchanged sections are
+    shared with it (nothing changes a merged tree once a resolution is made).
+    """
+
+    def outside(path: str) -> bool:
+        return not any(path == k or path.startswith((f"{k}.", f"{k}[")) for k in keys)
+
+    old_root = previous.root
+    root = Merged(MAPPING, dict(old_root.value), old_root.layer, old_root.file, old_root.node)
+    root.shadowed = old_root.shadowed
+    result = MergeResult(
+        root,
+        [p for p in previous.problems if outside(p.path)],
+        {path: r for path, r in previous.removals.items() if path[0] not in keys},
+    )
+    children: dict[str, Merged] = root.value
+    for key in keys:
+        children.pop(key, None)
+    order: dict[str, None] = {}
+    for layer in layers:
+        if layer.root is None:
+            continue
+        merger = _Merger(layer, result)
+        for key, node in layer.root.value.items():
+            if key == METADATA_KEY:
+                continue
+            if key in keys:
+                merger.entry(children, key, node, ())
+            # Replay the top-level insertions and removals to restore the key order.
+            if node.tag == "!unset":
+                order.pop(key, None)
+            elif key not in order:
+                order[key] = None
+    root.value = {key: children[key] for key in order if key in children}
+    return result
+
+
+def changed_keys(old: Node | None, new: Node | None) -> set[str] | None:
+    """The top-level keys whose definitions differ (values, tags or positions).
+
+    None when the files differ beyond that (one side unreadable, metadata changed).
+    """
+    if old is None or new is None or old.kind != MAPPING or new.kind != MAPPING:
+        return None
+    before, after = old.value, new.value
+    if not same(before.get(METADATA_KEY), after.get(METADATA_KEY)):
+        return None
+    changed = {k for k in before.keys() | after.keys() if not same(before.get(k), after.get(k))}
+    changed.discard(METADATA_KEY)
+    return changed
+
+
+def same(a: Node | None, b: Node | None) -> bool:
+    """Whether two parsed nodes are the same definition, down to every position."""
+    if a is None or b is None:
+        return a is b
+    if (
+        a.kind != b.kind
+        or a.line != b.line
+        or a.column != b.column
+        or a.tag != b.tag
+        or a.raw != b.raw
+    ):
+        return False
+    if a.kind == SCALAR:
+        return a.value.__class__ is b.value.__class__ and a.value == b.value
+    if a.kind == MAPPING:
+        return list(a.value) == list(b.value) and all(
+            same(v, b.value[k]) for k, v in a.value.items()
+        )
+    return len(a.value) == len(b.value) and all(map(same, a.value, b.value))
+
+
 def wrap(node: Node, layer: str, file: str) -> Merged:
     """A parsed node as a merged node that this one layer won entirely."""
     kind = node.kind
     if kind == SCALAR:
-        return Merged(SCALAR, node.value, layer, file, node, node.tag)
+        return Merged(SCALAR, node.value, layer, file, node)
     if kind == MAPPING:
         return Merged(
             MAPPING,
@@ -78,13 +155,13 @@ def wrap(node: Node, layer: str, file: str) -> Merged:
             layer,
             file,
             node,
-            node.tag,
         )
-    return Merged(SEQUENCE, [wrap(v, layer, file) for v in node.value], layer, file, node, node.tag)
+    return Merged(SEQUENCE, [wrap(v, layer, file) for v in node.value], layer, file, node)
 
 
-def definition(merged: Merged) -> Definition:
-    return Definition(merged.layer, merged.origin, merged.node, merged.directive)
+def definition(merged: Merged) -> tuple[str, str, Node]:
+    """What `Merged.shadowed` keeps of a beaten definition."""
+    return (merged.layer, merged.file, merged.node)
 
 
 class _Merger:
@@ -97,37 +174,46 @@ class _Merger:
 
     def mapping(self, target: Merged, source: Node, path: KeyPath, top: bool = False) -> None:
         children: dict[str, Merged] = target.value
-        name, file = self.name, self.file
         for key, node in source.value.items():
             if top and key == METADATA_KEY:
                 continue
-            tag = node.tag
-            existing = children.get(key)
-            if existing is None:
-                if tag == "!unset":
-                    continue  # nothing inherited to remove: harmless
-                children[key] = wrap(node, name, file)
-                continue
-            if tag is None and node.kind == MAPPING and existing.kind == MAPPING:
-                shadowed = existing.shadowed
-                before = definition(existing)
-                if shadowed is None:
-                    existing.shadowed = [before]
-                else:
-                    shadowed.append(before)
-                existing.layer, existing.file, existing.node = name, file, node
-                existing.line, existing.column, existing.directive = node.line, node.column, None
-                self.mapping(existing, node, path + (key,))
-                continue
-            if tag is None or tag == "!replace":
-                self.replace(children, key, existing, node, path)
-            elif tag == "!unset":
-                del children[key]
-                self.result.removals[path + (key,)] = Removal(
-                    name, Origin(file, node.line, node.column), definition(existing)
-                )
-            else:  # !append / !prepend
-                self.extend(children, key, existing, node, path)
+            self.entry(children, key, node, path)
+
+    def entry(self, children: dict[str, Merged], key: str, node: Node, path: KeyPath) -> None:
+        """Apply this layer's definition of one key to the merged mapping `children`."""
+        tag = node.tag
+        existing = children.get(key)
+        if existing is None:
+            if tag != "!unset":  # with nothing inherited to remove, an !unset is harmless
+                children[key] = wrap(node, self.name, self.file)
+            return
+        if tag is None and node.kind == MAPPING and existing.kind == MAPPING:
+            shadowed = existing.shadowed
+            before = definition(existing)
+            if shadowed is None:
+                existing.shadowed = [before]
+            else:
+                shadowed.append(before)
+            existing.layer, existing.file, existing.node = self.name, self.file, node
+            self.mapping(existing, node, (*path, key))
+            return
+        if tag is None or tag == "!replace":
+            self.replace(children, key, existing, node, path)
+        elif tag == "!unset":
+            del children[key]
+            beaten = existing.node
+            self.result.removals[(*path, key)] = Removal(
+                self.name,
+                Origin(self.file, node.line, node.column),
+                Definition(
+                    existing.layer,
+                    Origin(existing.file, beaten.line, beaten.column),
+                    beaten,
+                    beaten.tag,
+                ),
+            )
+        else:  # !append / !prepend
+            self.extend(children, key, existing, node, path)
 
     def replace(
         self, children: dict[str, Merged], key: str, existing: Merged, node: Node, path: KeyPath
@@ -181,6 +267,6 @@ class _Merger:
             return
         added = [wrap(item, self.name, self.file) for item in node.value]
         items = existing.value + added if tag == "!append" else added + existing.value
-        winner = Merged(SEQUENCE, items, self.name, self.file, node, tag)
+        winner = Merged(SEQUENCE, items, self.name, self.file, node)
         winner.shadowed = (existing.shadowed or []) + [definition(existing)]
         children[key] = winner

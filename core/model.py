@@ -229,47 +229,41 @@ class Definition:
 class Merged:
     """A node of the merged tree: the effective value and why it won.
 
-    `value` is a scalar, ``dict[str, Merged]`` or ``list[Merged]``. `layer`/`file`/
-    `line`/`column` name the winning definition; `node` is that definition as parsed
-    (its text before interpolation). `shadowed` lists the definitions it beat, lowest
-    priority first; `trace` is the interpolation trace of a string that read variables.
+    `value` is a scalar, ``dict[str, Merged]`` or ``list[Merged]``. `layer` and `file`
+    name the winning layer; `node` is the winning definition as parsed (its position,
+    its directive tag, its text before interpolation). `shadowed` lists the
+    definitions it beat, lowest priority first; `trace` is the interpolation trace of
+    a string that read variables. Position and directive are read from `node` rather
+    than copied: a merge creates one of these per key, so every slot counts.
     """
 
-    __slots__ = (
-        "kind",
-        "value",
-        "layer",
-        "file",
-        "line",
-        "column",
-        "directive",
-        "node",
-        "shadowed",
-        "trace",
-    )
+    __slots__ = ("kind", "value", "layer", "file", "node", "shadowed", "trace")
 
-    def __init__(
-        self,
-        kind: int,
-        value: Any,
-        layer: str,
-        file: str,
-        node: Node,
-        directive: str | None = None,
-    ) -> None:
+    def __init__(self, kind: int, value: Any, layer: str, file: str, node: Node) -> None:
         self.kind = kind
         self.value = value
         self.layer = layer
         self.file = file
-        self.line = node.line
-        self.column = node.column
-        self.directive = directive
         self.node = node
-        self.shadowed: list[Definition] | None = None
+        # (layer, file, node) of each beaten definition: tuples, because a merge makes
+        # one per replaced key and `overridden` builds the Definitions only when asked.
+        self.shadowed: list[tuple[str, str, Node]] | None = None
         self.trace: tuple[Any, ...] | None = None  # tuple[VarRead, ...] from interpolation
 
     def __repr__(self) -> str:
         return f"Merged({self.plain()!r} from {self.layer} {self.file}:{self.line})"
+
+    @property
+    def line(self) -> int:
+        return self.node.line
+
+    @property
+    def column(self) -> int:
+        return self.node.column
+
+    @property
+    def directive(self) -> str | None:
+        return self.node.tag
 
     @property
     def origin(self) -> Origin:
@@ -277,7 +271,11 @@ class Merged:
 
     @property
     def overridden(self) -> list[Definition]:
-        return self.shadowed or []
+        """The definitions this value beat, lowest priority first."""
+        return [
+            Definition(layer, Origin(file, node.line, node.column), node, node.tag)
+            for layer, file, node in self.shadowed or ()
+        ]
 
     def plain(self) -> Any:
         """The effective value as plain data; secrets stay `Encrypted` objects."""

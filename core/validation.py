@@ -791,39 +791,69 @@ def _describe(node: Merged) -> str:
 
 
 def lint_secrets(root: Merged, secret_keys: re.Pattern[str]) -> list[Problem]:
-    """Secret-named keys whose value is written in a file in the clear."""
+    """Secret-named keys whose value is written in a file in the clear.
+
+    It runs on every resolve, so it walks mappings itself and builds a path only for
+    a scalar whose key matches (keys repeat, so each key is matched once).
+    """
     problems: list[Problem] = []
+    matched: dict[str, bool] = {}
+
+    def is_secret(key: str | None) -> bool:
+        if key is None:
+            return False
+        hit = matched.get(key)
+        if hit is None:
+            hit = matched[key] = secret_keys.search(key) is not None
+        return hit
+
+    def check(path: tuple[str | int, ...], node: Merged) -> None:
+        value = node.value
+        if not isinstance(value, str) or not value.strip() or not _literal(node):
+            return
+        shown = format_path(path)
+        message = (
+            f"{shown} is stored in plain text in {node.file}; encrypt it with"
+            " 'confscope secrets encrypt' or read it from an environment variable"
+        )
+        problems.append(
+            Problem(
+                "error",
+                message,
+                shown,
+                node.file,
+                node.line,
+                node.column,
+                node.layer,
+                "plaintext-secret",
+            )
+        )
+
+    stack: list[tuple[tuple[str | int, ...], Merged, str | None]] = [((), root, None)]
     try:
-        for path, node in root.walk():
-            if node.kind != SCALAR or not path or path[0] == _METADATA:
-                continue
-            key = next((k for k in reversed(path) if isinstance(k, str)), None)
-            value = node.value
-            if key is None or not isinstance(value, str) or not value.strip():
-                continue
-            if not secret_keys.search(key) or not _literal(node):
-                continue
-            shown = format_path(path)
-            message = (
-                f"{shown} is stored in plain text in {node.file}; encrypt it with"
-                " 'confscope secrets encrypt' or read it from an environment variable"
-            )
-            problems.append(
-                Problem(
-                    "error",
-                    message,
-                    shown,
-                    node.file,
-                    node.line,
-                    node.column,
-                    node.layer,
-                    "plaintext-secret",
-                )
-            )
+        while stack:
+            path, node, key = stack.pop()
+            if node.kind == MAPPING:
+                for child_key, child in node.value.items():
+                    if not path and child_key == _METADATA:
+                        continue
+                    if child.kind == SCALAR:
+                        if is_secret(child_key):
+                            check((*path, child_key), child)
+                    else:
+                        stack.append(((*path, child_key), child, child_key))
+            elif node.kind == SEQUENCE:
+                secret = is_secret(key)
+                for index, child in enumerate(node.value):
+                    if child.kind == SCALAR:
+                        if secret:
+                            check((*path, index), child)
+                    else:
+                        stack.append(((*path, index), child, key))
     except Exception as error:  # an odd tree: report, never raise
         message = f"the secrets check stopped early: {type(error).__name__}: {error}"
         problems.append(Problem("error", message, code="plaintext-secret"))
-    return problems
+    return sorted(problems, key=_order)
 
 
 def _literal(node: Merged) -> bool:

@@ -5,20 +5,13 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-# Lets `pytest tests/...` import the project without an installed package or conftest.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from core.interpolation import Expansion, VarRead, expand, needs_expansion  # noqa: E402
+from core.interpolation import Expansion, VarRead, expand, needs_expansion
 
 ENV = {"HOST": "db.local", "PORT": "5432", "EMPTY": "", "FLAG": "true", "NAME": "app"}
 
