@@ -34,7 +34,8 @@ from core.model import (
     format_path,
     parse_path,
 )
-from core.validation import lint_secrets, load_schema, validate_schema
+from core.schema import load_schema
+from core.validation import lint_secrets, validate_schema
 
 
 @dataclass(slots=True)

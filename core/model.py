@@ -60,6 +60,10 @@ class Problem:
             return self.file
         return f"{self.file}:{self.line}:{self.column or 1}"
 
+    def sort_key(self) -> tuple[bool, str, int, int]:
+        """Problems without a file first, then by file, line and column."""
+        return (self.file is not None, self.file or "", self.line or 0, self.column or 0)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "severity": self.severity,

@@ -9,12 +9,7 @@ from typing import Any
 
 import pytest
 
-# Lets `pytest tests/...` import the project without an installed package or conftest.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from core.activation import (  # noqa: E402
+from core.activation import (
     BASE_PRIORITY,
     DEFAULT_PRIORITY,
     INVALID,
@@ -23,8 +18,8 @@ from core.activation import (  # noqa: E402
     layer_file,
     merge_order,
 )
-from core.loading import read_file  # noqa: E402
-from core.model import LayerFile, Origin, Problem, Verdict  # noqa: E402
+from core.loading import read_file
+from core.model import LayerFile, Origin, Problem, Verdict
 
 
 class SetBuilder:

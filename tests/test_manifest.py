@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from textwrap import dedent
 
-# Lets `pytest tests/...` import the project without an installed package or conftest.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from core.manifest import (  # noqa: E402
+from core.manifest import (
     DEFAULT_OVERRIDES,
     DEFAULT_SECRET_KEYS,
     Manifest,
@@ -20,7 +14,7 @@ from core.manifest import (  # noqa: E402
     layer_files,
     load_manifest,
 )
-from core.model import Problem  # noqa: E402
+from core.model import Problem
 
 
 def touch(root: Path, *names: str) -> None:

@@ -12,14 +12,9 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# Lets `pytest tests/...` import the project without an installed package or conftest.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from core.interpolation import expand  # noqa: E402
-from core.loading import parse_bytes  # noqa: E402
-from core.model import (  # noqa: E402
+from core.interpolation import expand
+from core.loading import parse_bytes
+from core.model import (
     MAPPING,
     SCALAR,
     SEQUENCE,
@@ -29,7 +24,8 @@ from core.model import (  # noqa: E402
     Node,
     Problem,
 )
-from core.validation import lint_secrets, load_schema, validate, validate_schema  # noqa: E402
+from core.schema import load_schema
+from core.validation import lint_secrets, validate, validate_schema
 
 SECRET_KEYS = re.compile(r"(?i)(password|secret|token|api_key|private_key)$")
 
@@ -514,7 +510,9 @@ def test_validate_combines_and_sorts() -> None:
 
 
 def test_sample_schema_loads_and_checks() -> None:
-    model, problems = load_schema("schema.py:AppConfig", Path(_ROOT) / "sample_configs")
+    model, problems = load_schema(
+        "schema.py:AppConfig", Path(__file__).resolve().parents[1] / "sample_configs"
+    )
     assert problems == []
     assert model is not None and model.__name__ == "AppConfig"
     base = layer("base", "app:\n  name: Bad Name\n")
