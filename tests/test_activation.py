@@ -9,16 +9,10 @@ from typing import Any
 
 import pytest
 
-from core.activation import (
-    BASE_PRIORITY,
-    DEFAULT_PRIORITY,
-    INVALID,
-    Context,
-    evaluate,
-    layer_file,
-    merge_order,
-)
+from core.activation import evaluate, merge_order
+from core.context import Context
 from core.loading import read_file
+from core.metadata import BASE_PRIORITY, DEFAULT_PRIORITY, INVALID, layer_file
 from core.model import LayerFile, Origin, Problem, Verdict
 
 

@@ -1,0 +1,352 @@
+"""Reading a layer's `_metadata`: its name, priority, description and conditions.
+
+Conditions that cannot be read (an unknown condition name, a value of the wrong type,
+an invalid regex) are reported and recorded under `INVALID`, which makes the layer
+inactive: a layer whose conditions cannot be checked never takes part by accident.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.model import MAPPING, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
+
+METADATA_KEY = "_metadata"
+METADATA_KEYS = ("name", "priority", "description", "conditions")
+CONDITION_KEYS = ("environment", "override_type", "env", "platform", "requires")
+DEFAULT_PRIORITY = 10
+BASE_PRIORITY = 0
+# Key of `LayerFile.conditions` listing conditions that could not be read: each makes
+# the layer inactive. It cannot clash with a condition name.
+INVALID = "invalid"
+
+
+# --- reading metadata ----------------------------------------------------------
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(node: Node) -> str:
+    if node.kind == MAPPING:
+        return "a mapping"
+    if node.kind == SEQUENCE:
+        return "a list"
+    value = node.value
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {node.raw or value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"a {type(value).__name__} value"
+
+
+def _scalar_text(node: Node) -> str | None:
+    """A scalar as the text a person wrote: strings as they are, `30` as "30"."""
+    if node.kind != SCALAR:
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        if node.raw is not None:
+            return node.raw
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return None
+
+
+class _MetadataReader:
+    def __init__(self, display: str, layer: str) -> None:
+        self.display = display
+        self.layer = layer
+        self.problems: list[Problem] = []
+
+    def report(self, severity: str, message: str, node: Node, path: str) -> None:
+        self.problems.append(
+            Problem(
+                "warning" if severity == "warning" else "error",
+                message,
+                path,
+                self.display,
+                node.line,
+                node.column,
+                self.layer,
+                "activation",
+            )
+        )
+
+    def names(self, node: Node, key: str) -> list[str] | None:
+        """A name or a list of names; None (after a problem) when it is neither."""
+        path = f"{METADATA_KEY}.conditions.{key}"
+        items = node.value if node.kind == SEQUENCE else [node]
+        if node.kind == SEQUENCE and not items:
+            self.report(
+                "error", f"condition '{key}' is an empty list: nothing can match", node, path
+            )
+            return None
+        out: list[str] = []
+        for index, item in enumerate(items):
+            text = _scalar_text(item)
+            if text is None or not text:
+                where = path if node.kind != SEQUENCE else f"{path}[{index}]"
+                shown = "an empty string" if text == "" else _describe(item)
+                self.report(
+                    "error",
+                    f"condition '{key}' must be a name or a list of names, not {shown}",
+                    item,
+                    where,
+                )
+                return None
+            out.append(text)
+        return out
+
+    def env_spec(self, name: str, node: Node) -> str | dict[str, str] | None:
+        path = f"{METADATA_KEY}.conditions.env.{name}"
+        text = _scalar_text(node)
+        if text is not None:
+            return text
+        if node.kind == MAPPING and set(node.value) == {"regex"}:
+            pattern_node = node.value["regex"]
+            pattern = _scalar_text(pattern_node)
+            if pattern is None:
+                self.report(
+                    "error",
+                    f"the regex for {name} must be a string, not {_describe(pattern_node)}",
+                    pattern_node,
+                    f"{path}.regex",
+                )
+                return None
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                self.report(
+                    "error",
+                    f"the regex for {name} is not a valid regular expression: {error}",
+                    pattern_node,
+                    f"{path}.regex",
+                )
+                return None
+            return {"regex": pattern}
+        if node.kind == MAPPING:
+            extra = next((k for k in node.value if k != "regex"), "regex")
+            at = node.value.get(extra, node)
+            self.report(
+                "error",
+                f"the condition on {name} may only hold 'regex', not '{extra}'"
+                f"{did_you_mean(extra, ['regex'])}",
+                at,
+                path,
+            )
+            return None
+        self.report(
+            "error",
+            f"the condition on {name} must be present, absent, an exact value or"
+            f" {{regex: ...}}, not {_describe(node)}",
+            node,
+            path,
+        )
+        return None
+
+    def conditions(self, node: Node) -> dict[str, Any]:
+        path = f"{METADATA_KEY}.conditions"
+        if node.kind == SCALAR and node.value is None:
+            return {}
+        if node.kind != MAPPING:
+            self.report(
+                "error",
+                f"conditions must be a mapping of condition names to values, not"
+                f" {_describe(node)}; the layer is inactive",
+                node,
+                path,
+            )
+            return {INVALID: ["the conditions are not a mapping"]}
+        out: dict[str, Any] = {}
+        invalid: list[str] = []
+        for key, value in node.value.items():
+            if key not in CONDITION_KEYS:
+                known = ", ".join(CONDITION_KEYS)
+                self.report(
+                    "error",
+                    f"unknown condition '{key}'{did_you_mean(key, CONDITION_KEYS)};"
+                    f" the conditions are {known}",
+                    value,
+                    f"{path}.{key}",
+                )
+                invalid.append(f"unknown condition '{key}'")
+                continue
+            if key == "env":
+                specs = self.env_conditions(value)
+                if specs is None:
+                    invalid.append("condition 'env'")
+                else:
+                    good, bad = specs
+                    if good:
+                        out["env"] = good
+                    invalid.extend(f"the condition on {name}" for name in bad)
+                continue
+            names = self.names(value, key)
+            if names is None:
+                invalid.append(f"condition '{key}'")
+            else:
+                out[key] = names
+        if invalid:
+            out[INVALID] = invalid
+        return out
+
+    def env_conditions(self, node: Node) -> tuple[dict[str, Any], list[str]] | None:
+        path = f"{METADATA_KEY}.conditions.env"
+        if node.kind != MAPPING:
+            self.report(
+                "error",
+                f"condition 'env' must map variable names to present, absent, a value or"
+                f" {{regex: ...}}, not {_describe(node)}",
+                node,
+                path,
+            )
+            return None
+        good: dict[str, Any] = {}
+        bad: list[str] = []
+        for name, spec_node in node.value.items():
+            spec = self.env_spec(name, spec_node)
+            if spec is None:
+                bad.append(name)
+            else:
+                good[name] = spec
+        return good, bad
+
+
+def metadata_node(root: Node | None, *keys: str) -> Node | None:
+    node = root
+    for key in (METADATA_KEY, *keys):
+        if node is None or node.kind != MAPPING:
+            return None
+        node = node.value.get(key)
+    return node
+
+
+def layer_file(
+    path: Path, display: str, root: Node | None, *, is_base: bool, order: int
+) -> tuple[LayerFile, list[Problem]]:
+    """The layer one parsed file makes, from its `_metadata`; `root` is kept whole.
+
+    Override priority defaults to `DEFAULT_PRIORITY` (10); base files get
+    `BASE_PRIORITY` (0) and always sort below every override anyway.
+    """
+    name = path.stem
+    priority = BASE_PRIORITY if is_base else DEFAULT_PRIORITY
+    description = ""
+    conditions: dict[str, Any] = {}
+    origin: Origin | None = None
+    metadata = metadata_node(root)
+    reader = _MetadataReader(display, name)
+
+    if metadata is not None:
+        origin = Origin(display, metadata.line, metadata.column)
+        if metadata.kind == SCALAR and metadata.value is None:
+            pass
+        elif metadata.kind != MAPPING:
+            reader.report(
+                "error",
+                f"{METADATA_KEY} must be a mapping of {', '.join(METADATA_KEYS)},"
+                f" not {_describe(metadata)}",
+                metadata,
+                METADATA_KEY,
+            )
+        else:
+            entries: dict[str, Node] = metadata.value
+            name_node = entries.get("name")
+            if name_node is not None:
+                text = _scalar_text(name_node)
+                if text is not None and text.strip():
+                    name = text.strip()
+                    reader.layer = name
+                else:
+                    shown = "an empty string" if text is not None else _describe(name_node)
+                    reader.report(
+                        "error",
+                        f"the layer name must be a non-empty string, not {shown};"
+                        f" the file stem '{name}' is used",
+                        name_node,
+                        f"{METADATA_KEY}.name",
+                    )
+            for key, node in entries.items():
+                if key not in METADATA_KEYS:
+                    reader.report(
+                        "error",
+                        f"unknown metadata key '{key}'{did_you_mean(key, METADATA_KEYS)};"
+                        f" the keys are {', '.join(METADATA_KEYS)}",
+                        node,
+                        f"{METADATA_KEY}.{key}",
+                    )
+            priority_node = entries.get("priority")
+            if priority_node is not None:
+                value = priority_node.value
+                if is_base:
+                    reader.report(
+                        "warning",
+                        "a priority on a base file is ignored: base files always sit below"
+                        " every override, in the order the manifest lists them",
+                        priority_node,
+                        f"{METADATA_KEY}.priority",
+                    )
+                elif (
+                    priority_node.kind == SCALAR
+                    and isinstance(value, int)
+                    and not isinstance(value, bool)
+                ):
+                    priority = value
+                else:
+                    reader.report(
+                        "error",
+                        f"priority must be a whole number, not {_describe(priority_node)};"
+                        f" the default {DEFAULT_PRIORITY} is used",
+                        priority_node,
+                        f"{METADATA_KEY}.priority",
+                    )
+            description_node = entries.get("description")
+            if description_node is not None:
+                text = _scalar_text(description_node)
+                if text is not None:
+                    description = text.strip()
+                elif not (description_node.kind == SCALAR and description_node.value is None):
+                    reader.report(
+                        "error",
+                        f"description must be text, not {_describe(description_node)}",
+                        description_node,
+                        f"{METADATA_KEY}.description",
+                    )
+            conditions_node = entries.get("conditions")
+            if conditions_node is not None:
+                if is_base:
+                    if not (conditions_node.kind == SCALAR and conditions_node.value is None):
+                        reader.report(
+                            "warning",
+                            "conditions on a base file are ignored: base files are always active",
+                            conditions_node,
+                            f"{METADATA_KEY}.conditions",
+                        )
+                else:
+                    conditions = reader.conditions(conditions_node)
+
+    layer = LayerFile(
+        name,
+        path,
+        display,
+        is_base,
+        order,
+        priority,
+        description,
+        conditions,
+        origin,
+        root,
+    )
+    return layer, reader.problems
