@@ -37,6 +37,7 @@ from core.model import (
     Problem,
     format_path,
 )
+from core.scalars import MAYBE_TYPED as _MAYBE_TYPED
 from core.scalars import resolve_plain, yaml11_reading
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -176,7 +177,7 @@ def _encrypted(text: str) -> Encrypted | None:
 class _Frame:
     """An open mapping or sequence, saved while a nested one streams past."""
 
-    __slots__ = ("node", "key", "key_line", "key_column", "anchor", "size", "merge_keys")
+    __slots__ = ("node", "key", "key_line", "key_column", "anchor", "merge_keys")
 
     def __init__(self, node: Node, anchor: str | None) -> None:
         self.node = node
@@ -184,7 +185,6 @@ class _Frame:
         self.key_line = 0
         self.key_column = 0
         self.anchor = anchor
-        self.size = 1
         self.merge_keys: list[Node] | None = None
 
 
@@ -202,6 +202,8 @@ class _Builder:
         self.problems = problems
         self.anchors: dict[str, tuple[Node, int]] = {}
         self.stack: list[_Frame] = []
+        # How many nodes aliases have added, counting each alias as fully expanded.
+        self.expanded = 0
 
     def problem(
         self, severity: str, message: str, line: int, column: int, code: str, path: str = ""
@@ -230,12 +232,16 @@ class _Builder:
         root: Node | None = None
         documents = 0
         skip_depth = 0  # > 0 while discarding a subtree nested too deep
+        pending: Any = None  # an event read ahead and not yet handled
         node: Node
         try:
             while True:
-                event = get_event()
-                if event is None:
-                    break
+                if pending is None:
+                    event = get_event()
+                    if event is None:
+                        break
+                else:
+                    event, pending = pending, None
                 kind = type(event)
                 if kind is ScalarEvent:
                     if skip_depth:
@@ -249,9 +255,51 @@ class _Builder:
                         mark = event.start_mark
                         if plain and text_value in _YAML11_KEYS:
                             self.lint_yaml11(text_value, text_value, mark)
-                        top.key = text_value  # type: ignore[union-attr]
-                        top.key_line = mark.line + 1  # type: ignore[union-attr]
-                        top.key_column = mark.column + 1  # type: ignore[union-attr]
+                        key_line = mark.line + 1
+                        key_column = mark.column + 1
+                        # Most entries are `key: plain value`: take the value right here,
+                        # with locals only, and hand anything else to the loop.
+                        pending = get_event()
+                        if (
+                            type(pending) is not ScalarEvent
+                            or pending.ctag is not None
+                            or pending.anchor is not None
+                            or text_value in top.node.value  # type: ignore[union-attr]
+                            or text_value == "<<"
+                        ):
+                            top.key = text_value  # type: ignore[union-attr]
+                            top.key_line = key_line  # type: ignore[union-attr]
+                            top.key_column = key_column  # type: ignore[union-attr]
+                            continue
+                        value_event, pending = pending, None
+                        value_text: str = value_event.value
+                        quoted = value_event.style != ""
+                        if quoted or (value_text and value_text[0] not in _MAYBE_TYPED):
+                            value = value_text
+                        else:
+                            value = resolve_plain(value_text)
+                        if value.__class__ is str and value_text[:4] == "ENC[":
+                            value = _encrypted(value_text) or value
+                        if (
+                            not quoted
+                            and value_text
+                            and value_text[0] in _YAML11_FIRST
+                            and (
+                                value.__class__ is str
+                                or (value.__class__ is int and value_text[0] in "0+-")
+                            )
+                        ):
+                            top.key = text_value  # type: ignore[union-attr]
+                            self.lint_yaml11(value_text, value, value_event.start_mark)
+                            top.key = None  # type: ignore[union-attr]
+                        top.node.value[text_value] = Node(  # type: ignore[union-attr]
+                            SCALAR,
+                            value,
+                            key_line,
+                            key_column,
+                            None,
+                            None if quoted else value_text,
+                        )
                         continue
                     if plain:
                         value: Any = resolve_plain(text_value)
@@ -284,7 +332,6 @@ class _Builder:
                             node = Node(SCALAR, value, mark.line + 1, mark.column + 1)
                     else:
                         node = self.tagged_scalar(event)
-                    size = 1
                     if event.anchor is not None:
                         self.anchors[event.anchor] = (node, 1)
                 elif kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -305,7 +352,11 @@ class _Builder:
                         skip_depth = 1
                         continue
                     is_map = kind is MappingStartEvent
-                    line, column = self.position(event.start_mark)
+                    if top_is_map and top.key is not None:  # type: ignore[union-attr]
+                        line, column = top.key_line, top.key_column  # type: ignore[union-attr]
+                    else:
+                        mark = event.start_mark
+                        line, column = mark.line + 1, mark.column + 1
                     tag = None if event.ctag is None else self.tag(event)
                     top = _Frame(
                         Node(
@@ -322,21 +373,31 @@ class _Builder:
                         if skip_depth:
                             continue
                         node = Node(SCALAR, None, *self.position(event.start_mark))
-                        size = 1
                     else:
                         frame = stack.pop()
                         top = stack[-1] if stack else None
                         top_is_map = top is not None and top.node.kind == MAPPING
                         node = frame.node
-                        size = frame.size
                         if frame.merge_keys:
                             self.apply_merge_keys(node, frame.merge_keys)
                         if frame.anchor is not None:
-                            self.anchors[frame.anchor] = (node, size)
+                            self.anchors[frame.anchor] = (node, _expanded_size(node))
                 elif kind is AliasEvent:
                     if skip_depth:
                         continue
                     node, size = self.alias(event)
+                    self.expanded += size
+                    if self.expanded > MAX_EXPANDED_NODES:
+                        self.problem(
+                            "error",
+                            f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+                            " (an alias bomb?); the rest of the file is ignored",
+                            node.line,
+                            node.column,
+                            "syntax",
+                            self.current_path(),
+                        )
+                        break
                 else:
                     if kind is DocumentStartEvent:
                         documents += 1
@@ -356,22 +417,10 @@ class _Builder:
                 if top is None:
                     root = node
                     continue
-                top.size += size
-                if size > 1 and top.size > MAX_EXPANDED_NODES:
-                    self.problem(
-                        "error",
-                        f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
-                        " (an alias bomb?); the rest of the file is ignored",
-                        node.line,
-                        node.column,
-                        "syntax",
-                        self.current_path(),
-                    )
-                    break
-                container = top.node.value
-                if top.node.kind == SEQUENCE:
-                    container.append(node)
+                if not top_is_map:
+                    top.node.value.append(node)
                     continue
+                container = top.node.value
                 key = top.key
                 if key is None:
                     self.complex_key(top, node)
@@ -556,3 +605,25 @@ class _Builder:
                 "yaml11",
                 self.current_path(text if is_key else None),
             )
+
+
+def _expanded_size(node: Node) -> int:
+    """How many nodes `node` stands for once every alias in it is expanded.
+
+    Aliased subtrees are shared objects: each is counted once and remembered, so
+    even a deep alias bomb is measured in time proportional to what was written.
+    """
+    memo: dict[int, int] = {}
+
+    def size(item: Node) -> int:
+        if item.kind == SCALAR:
+            return 1
+        known = memo.get(id(item.value))
+        if known is not None:
+            return known
+        children = item.value.values() if item.kind == MAPPING else item.value
+        total = 1 + sum(size(child) for child in children)
+        memo[id(item.value)] = total
+        return total
+
+    return size(node)

@@ -174,10 +174,31 @@ class _Merger:
 
     def mapping(self, target: Merged, source: Node, path: KeyPath, top: bool = False) -> None:
         children: dict[str, Merged] = target.value
+        name, file = self.name, self.file
         for key, node in source.value.items():
-            if top and key == METADATA_KEY:
-                continue
-            self.entry(children, key, node, path)
+            existing = children.get(key)
+            if (
+                existing is not None
+                and node.kind == SCALAR
+                and existing.kind == SCALAR
+                and node.tag is None
+            ):
+                # The most common override by far: a value over a value. Every
+                # Merged in a merge was made by this merge, so it is updated in place.
+                beaten = (existing.layer, existing.file, existing.node)
+                shadowed = existing.shadowed
+                if shadowed is None:
+                    existing.shadowed = [beaten]
+                else:
+                    shadowed.append(beaten)
+                existing.value, existing.layer, existing.file, existing.node = (
+                    node.value,
+                    name,
+                    file,
+                    node,
+                )
+            elif not (top and key == METADATA_KEY):
+                self.entry(children, key, node, path)
 
     def entry(self, children: dict[str, Merged], key: str, node: Node, path: KeyPath) -> None:
         """Apply this layer's definition of one key to the merged mapping `children`."""

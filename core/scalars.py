@@ -20,7 +20,7 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\
 _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 # Only these first characters can start a non-string core-schema scalar.
-_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
+MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
 
 _YAML11_BOOLS = frozenset(
     [
@@ -50,7 +50,7 @@ def resolve_plain(text: str) -> object:
     """The value of an unquoted scalar under the YAML 1.2 core schema."""
     if not text:
         return None
-    if text[0] not in _MAYBE_TYPED:
+    if text[0] not in MAYBE_TYPED:
         return text
     if text in _NULLS:
         return None
