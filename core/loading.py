@@ -275,7 +275,7 @@ class _Builder:
                         value_text: str = value_event.value
                         quoted = value_event.style != ""
                         if quoted or (value_text and value_text[0] not in _MAYBE_TYPED):
-                            value = value_text
+                            value: Any = value_text
                         else:
                             value = resolve_plain(value_text)
                         if value.__class__ is str and value_text[:4] == "ENC[":
@@ -302,7 +302,7 @@ class _Builder:
                         )
                         continue
                     if plain:
-                        value: Any = resolve_plain(text_value)
+                        value = resolve_plain(text_value)
                         if value.__class__ is str and text_value[:4] == "ENC[":
                             value = _encrypted(text_value) or value
                         if top is not None and text_value and text_value[0] in _YAML11_FIRST:
