@@ -1,0 +1,1 @@
+"""`python -m bench`: confscope against libyaml, its peers and its targets (see __main__)."""

@@ -1,0 +1,34 @@
+"""Fixtures for the TUI tests: a small config set on tmp_path, a clean context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui.driver import BASE, DOCKER, LOCAL, STAGING
+
+# Variables the real environment may hold that would change which layers activate.
+_CONTEXT_VARIABLES = ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "DB_PORT", "EDITOR", "VISUAL")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def real_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _CONTEXT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "set"
+    (root / "overrides").mkdir(parents=True)
+    (root / "base.yml").write_text(BASE)
+    (root / "overrides" / "docker.yml").write_text(DOCKER)
+    (root / "overrides" / "local.yml").write_text(LOCAL)
+    (root / "overrides" / "staging.yml").write_text(STAGING)
+    return root

@@ -1,0 +1,1 @@
+"""The confscope TUI (Textual): `tui.app.run()` opens it on a config set."""

@@ -1,0 +1,139 @@
+"""How values, layers and problems look on screen: shared by every widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from core.model import MAPPING, SEQUENCE, Definition, Encrypted, Key, Merged, Severity
+
+# Badge backgrounds, picked in order as layers are first seen: distinct, readable with
+# black text, and stable for the whole session (a layer never changes colour).
+PALETTE = (
+    "#5fafd7",
+    "#d787af",
+    "#87d787",
+    "#d7af5f",
+    "#af87ff",
+    "#5fd7af",
+    "#ff875f",
+    "#d7d75f",
+    "#87afff",
+    "#ff87d7",
+    "#afaf87",
+    "#5fd7d7",
+)
+BASE_COLOUR = "#8a8a8a"
+
+SEVERITY_MARK: dict[Severity, str] = {"error": "✖", "warning": "⚠"}
+SEVERITY_STYLE: dict[Severity, str] = {"error": "bold red", "warning": "yellow"}
+
+MAX_VALUE_WIDTH = 40
+
+
+class LayerColours:
+    """One colour per layer name, assigned once and kept."""
+
+    def __init__(self) -> None:
+        self._colours: dict[str, str] = {}
+
+    def assign(self, names: list[str], bases: set[str]) -> None:
+        for name in names:
+            if name not in self._colours:
+                if name in bases:
+                    self._colours[name] = BASE_COLOUR
+                else:
+                    used = len([c for c in self._colours.values() if c != BASE_COLOUR])
+                    self._colours[name] = PALETTE[used % len(PALETTE)]
+
+    def colour(self, name: str) -> str:
+        if name not in self._colours:
+            self.assign([name], set())
+        return self._colours[name]
+
+    def badge(self, name: str) -> Text:
+        return Text(f" {name} ", style=f"bold #000000 on {self.colour(name)}")
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as YAML would show it; secrets masked."""
+    if isinstance(value, Encrypted):
+        return str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return repr(value) if value == "" or value != value.strip() else value
+    return str(value)
+
+
+def value_text(node: Merged, width: int = MAX_VALUE_WIDTH) -> str:
+    """The value of a node in one line: scalars in full (cut to `width`), containers counted."""
+    if node.kind == MAPPING:
+        count = len(node.value)
+        return "{}" if count == 0 else f"{{{count} key{'s' if count != 1 else ''}}}"
+    if node.kind == SEQUENCE:
+        count = len(node.value)
+        return "[]" if count == 0 else f"[{count} item{'s' if count != 1 else ''}]"
+    text = scalar_text(node.value).replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plain_text(value: Any, width: int = MAX_VALUE_WIDTH) -> str:
+    """A plain value (as `Definition.value` gives it) in one line."""
+    if isinstance(value, dict):
+        return f"{{{len(value)} keys}}"
+    if isinstance(value, list):
+        return f"[{len(value)} items]"
+    text = scalar_text(value).replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def type_name(node: Merged) -> str:
+    if node.kind == MAPPING:
+        return "mapping"
+    if node.kind == SEQUENCE:
+        return "list"
+    value = node.value
+    if isinstance(value, Encrypted):
+        return f"encrypted {value.type}"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def key_text(key: Key) -> str:
+    return f"[{key}]" if isinstance(key, int) else str(key)
+
+
+def value_style(node: Merged) -> str:
+    if node.kind != MAPPING and node.kind != SEQUENCE:
+        value = node.value
+        if isinstance(value, Encrypted):
+            return "magenta"
+        if isinstance(value, bool) or value is None:
+            return "cyan"
+        if isinstance(value, int | float):
+            return "green"
+        return "#d7d7af"
+    return "dim"
+
+
+def overrode(node: Merged) -> list[Definition]:
+    """The definitions `node` beat. A mapping merged key by key beat none of the
+    mappings below it (they were merged, not replaced): only what it replaced counts."""
+    shadowed = node.overridden
+    if node.kind == MAPPING and node.directive != "!replace":
+        return [d for d in shadowed if d.node.kind != MAPPING]
+    return shadowed
+
+
+def merged_with(node: Merged) -> list[Definition]:
+    """The mappings a merged mapping was merged over (lowest priority first)."""
+    if node.kind == MAPPING and node.directive != "!replace":
+        return [d for d in node.overridden if d.node.kind == MAPPING]
+    return []

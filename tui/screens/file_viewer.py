@@ -1,0 +1,47 @@
+"""A layer file, read-only, with YAML highlighting, scrolled to the line of a value."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, TextArea
+
+
+class FileViewerScreen(ModalScreen[None]):
+    CSS_PATH = "file_viewer.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="viewer.close"),
+        Binding("q", "dismiss", "Close", show=False, id="viewer.quit"),
+    ]
+
+    def __init__(self, display: str, text: str, line: int, column: int = 1) -> None:
+        super().__init__()
+        self.display_name = display
+        self.source_text = text
+        self.line = max(line, 1)
+        self.column = max(column, 1)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="viewer-frame") as frame:
+            frame.border_title = f"{self.display_name}:{self.line}:{self.column} (read-only)"
+            yield TextArea(
+                self.source_text,
+                language="yaml",
+                read_only=True,
+                show_line_numbers=True,
+                soft_wrap=False,
+                id="viewer-text",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        row = min(self.line - 1, max(area.document.line_count - 1, 0))
+        area.focus()
+        area.move_cursor((row, self.column - 1), center=True)
+        self.call_after_refresh(area.scroll_cursor_visible, center=True, animate=False)

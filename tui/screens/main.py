@@ -1,0 +1,411 @@
+"""The main screen: the merged tree, why a value won, the layers and the problems.
+
+Data flows one way. The screen owns the what-if state; a change to it (or a saved
+file) starts a resolve in a worker thread, which posts `Resolved` with a `View`; the
+screen sends that view down to every widget. Widgets send messages up.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from time import monotonic
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
+
+from core.configset import ConfigSet
+from core.model import KeyPath, Problem, parse_path
+from core.watching import watch_changes, watch_roots
+from tui.commands import GoToKeyProvider
+from tui.editor import editor_command, run_editor
+from tui.render import LayerColours
+from tui.screens.file_viewer import FileViewerScreen
+from tui.view import View, filter_paths, resolve_view
+from tui.whatif import WhatIf, cycle
+from tui.widgets.config_tree import ConfigTree
+from tui.widgets.detail import DetailPane
+from tui.widgets.filter_bar import FilterBar
+from tui.widgets.layers import LayersPanel, LayerTable
+from tui.widgets.problems import ProblemsPanel
+
+# Seconds: the fastest the detail pane follows the tree's cursor.
+DETAIL_INTERVAL = 0.08
+
+
+class MainScreen(Screen[None]):
+    CSS_PATH = "main.tcss"
+    AUTO_FOCUS = "#tree"
+    COMMANDS = {GoToKeyProvider}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("g", "go_to", "Go to key", id="main.go_to"),
+        Binding("o", "view_source", "View source", id="main.view_source"),
+        Binding("e", "edit", "Edit in $EDITOR", id="main.edit"),
+        Binding("n", "next_environment", "Next env", id="main.next_environment"),
+        Binding("t", "next_override_type", "Next type", id="main.next_override_type"),
+        Binding("f", "force_layer", "Force layer", id="main.force_layer"),
+        Binding("x", "env_var", "Set env var", show=False, id="main.env_var"),
+        Binding("R", "reset_what_if", "Reset what-if", show=False, id="main.reset_what_if"),
+        Binding("r", "reload", "Reload", show=False, id="main.reload"),
+        Binding(
+            "right_square_bracket",
+            "next_problem",
+            "Next problem",
+            show=False,
+            id="main.next_problem",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_problem",
+            "Previous problem",
+            show=False,
+            id="main.previous_problem",
+        ),
+        Binding("c", "focus_panel('tree')", "Focus tree", show=False, id="main.focus_tree"),
+        Binding(
+            "l", "focus_panel('layers-table')", "Focus layers", show=False, id="main.focus_layers"
+        ),
+        Binding(
+            "p", "focus_panel('problems')", "Focus problems", show=False, id="main.focus_problems"
+        ),
+    ]
+
+    @dataclass
+    class Resolved(Message):
+        """A resolve finished; `reason` (if any) is told to the user."""
+
+        view: View
+        generation: int
+        reason: str | None
+
+    @dataclass
+    class FilesChanged(Message):
+        paths: set[Path]
+
+    def __init__(self, config_set: ConfigSet, whatif: WhatIf) -> None:
+        super().__init__()
+        self.config_set = config_set
+        self.whatif = whatif
+        self.initial_whatif = whatif
+        self.view: View | None = None
+        self.last_good: View | None = None
+        self.colours = LayerColours()
+        self.filter_query = ""
+        self._generation = 0
+        self._resolve_lock = threading.Lock()
+        self._watching: list[Path] | None = None
+        self._detail_path: KeyPath | None = None
+        self._detail_shown_at = 0.0
+        self._detail_timer: Timer | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """As `Widget.notify`, but plain text by default: notifications carry file
+        names and engine messages, which must never be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield FilterBar(id="filter")
+                yield ConfigTree(self.colours, id="tree")
+            with Vertical(id="right"):
+                yield DetailPane(self.colours, id="detail")
+                yield LayersPanel(self.colours, id="layers")
+        yield ProblemsPanel(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.config_tree.loading = True
+        self.config_tree.focus()
+        self.request_resolve()
+
+    @property
+    def config_tree(self) -> ConfigTree:
+        return self.query_one(ConfigTree)
+
+    # -- resolving ---------------------------------------------------------------------
+
+    def request_resolve(self, reason: str | None = None) -> None:
+        self._generation += 1
+        self._resolve(self._generation, self.whatif, reason)
+
+    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
+    def _resolve(self, generation: int, whatif: WhatIf, reason: str | None) -> None:
+        # Thread workers are not stopped by `exclusive`; the lock keeps two resolves
+        # from sharing the parse cache at once, and `generation` drops stale results.
+        with self._resolve_lock:
+            view = resolve_view(self.config_set, whatif, self.last_good)
+        self.post_message(self.Resolved(view, generation, reason))
+
+    def on_main_screen_resolved(self, message: Resolved) -> None:
+        if message.generation != self._generation:
+            return
+        view = message.view
+        self.config_tree.loading = False
+        self.view = view
+        if view.stale_because is None and not view.has_syntax_error:
+            self.last_good = view
+        self._show(view)
+        if message.reason:
+            self.notify(message.reason, title="confscope")
+        if view.stale_because is not None:
+            problem = view.stale_because
+            self.notify(
+                f"{problem.location}: {problem.message}\nshowing the last good tree",
+                title="syntax error",
+                severity="warning",
+            )
+        self._start_watching(view)
+
+    def _show(self, view: View) -> None:
+        layers = view.resolution.layers
+        self.colours.assign(
+            [layer.name for layer in layers], {layer.name for layer in layers if layer.is_base}
+        )
+        tree = self.config_tree
+        if self.filter_query:
+            visible, matches = filter_paths(view, self.filter_query)
+            tree.show(view, visible, matches)
+        else:
+            tree.show(view)
+        self._detail_path = tree.cursor_path
+        self.query_one(LayersPanel).show(view)
+        self.query_one(ProblemsPanel).show(view)
+        layer_table = self.query_one(LayerTable)
+        if layer_table.has_focus and layer_table.cursor_layer is not None:
+            self.query_one(DetailPane).show_layer(view, layer_table.cursor_layer)
+        else:
+            self._show_detail()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported: nothing fails silently or loudly."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = "watching files" if event.worker.group == "watch" else "resolving the config set"
+        self.config_tree.loading = False
+        self.notify(f"{type(error).__name__}: {error}", title=f"{what} failed", severity="error")
+        if self.view is None and event.worker.group == "resolve":
+            self.query_one(DetailPane).show(None, None)
+
+    # -- watching ----------------------------------------------------------------------
+
+    def _start_watching(self, view: View) -> None:
+        roots = watch_roots(view.watched_paths())
+        if roots != self._watching:
+            self._watching = roots
+            self._watch(roots)
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch(self, roots: list[Path]) -> None:
+        async for changed in watch_changes(roots):
+            self.post_message(self.FilesChanged(changed))
+
+    def on_main_screen_files_changed(self, message: FilesChanged) -> None:
+        root = self.config_set.root
+        names = sorted(
+            str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            for path in message.paths
+        )
+        self.request_resolve(f"reloaded {', '.join(names)}")
+
+    # -- messages from the widgets -----------------------------------------------------
+
+    @on(ConfigTree.PathHighlighted)
+    def _path_highlighted(self, event: ConfigTree.PathHighlighted) -> None:
+        # Re-laying out the detail pane costs a full repaint: while the cursor races
+        # through the tree (a held key), show at most one node per interval.
+        self._detail_path = event.path
+        now = monotonic()
+        if now - self._detail_shown_at >= DETAIL_INTERVAL:
+            self._show_detail()
+        elif self._detail_timer is None:
+            wait = DETAIL_INTERVAL - (now - self._detail_shown_at)
+            self._detail_timer = self.set_timer(wait, self._show_detail)
+
+    def _show_detail(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        self._detail_shown_at = monotonic()
+        self.query_one(DetailPane).show(self.view, self._detail_path)
+
+    @on(LayerTable.LayerHighlighted)
+    def _layer_highlighted(self, event: LayerTable.LayerHighlighted) -> None:
+        self.query_one(DetailPane).show_layer(self.view, event.layer)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, ConfigTree):
+            self._detail_path = event.widget.cursor_path
+            self._show_detail()
+
+    @on(LayersPanel.WhatIfChanged)
+    def _whatif_changed(self, event: LayersPanel.WhatIfChanged) -> None:
+        self.set_whatif(event.whatif)
+
+    @on(LayersPanel.Invalid)
+    def _whatif_invalid(self, event: LayersPanel.Invalid) -> None:
+        self.notify(event.reason, severity="warning")
+
+    @on(ProblemsPanel.Chosen)
+    def _problem_chosen(self, event: ProblemsPanel.Chosen) -> None:
+        self.jump_to_problem(event.problem)
+
+    @on(FilterBar.QueryChanged)
+    def _filter_changed(self, event: FilterBar.QueryChanged) -> None:
+        self.apply_filter(event.query)
+
+    @on(FilterBar.Finished)
+    def _filter_done(self, event: FilterBar.Finished) -> None:
+        self.config_tree.focus()
+
+    # -- what the bindings and the command palette do ----------------------------------
+
+    def set_whatif(self, whatif: WhatIf) -> None:
+        if whatif != self.whatif:
+            self.whatif = whatif
+            self.request_resolve()
+
+    def apply_filter(self, query: str) -> None:
+        self.filter_query = query
+        if self.view is None:
+            return
+        if query:
+            visible, matches = filter_paths(self.view, query)
+            self.config_tree.apply_filter(visible, matches)
+        else:
+            self.config_tree.apply_filter(None, [])
+
+    def go_to(self, path: KeyPath) -> None:
+        """Put the tree's cursor on `path`, clearing a filter that hides it."""
+        tree = self.config_tree
+        if tree.shown_paths is not None and path not in tree.shown_paths:
+            self.query_one(FilterBar).close()
+            self.apply_filter("")
+        tree.reveal(path)
+        tree.focus()
+
+    def jump_to_problem(self, problem: Problem) -> None:
+        if problem.path and self.view is not None:
+            self.go_to(parse_path(problem.path))
+        elif problem.file and problem.line and self.view is not None:
+            path = self.view.file_path(problem.file)
+            self.open_viewer(path, problem.file, problem.line, problem.column or 1)
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_go_to(self) -> None:
+        self.app.push_screen(CommandPalette(providers=[GoToKeyProvider], placeholder="Go to key…"))
+
+    def _source(self) -> tuple[Path, str, int, int] | None:
+        source = self.view.source_of(self.config_tree.cursor_path) if self.view else None
+        if source is None:
+            self.notify("Move the cursor onto a key first.", severity="warning")
+        return source
+
+    def open_viewer(self, path: Path, display: str, line: int, column: int) -> None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            self.notify(f"cannot read {display}: {error.strerror}", severity="error")
+            return
+        self.app.push_screen(FileViewerScreen(display, text, line, column))
+
+    def action_view_source(self) -> None:
+        source = self._source()
+        if source is not None:
+            self.open_viewer(*source)
+
+    def action_edit(self) -> None:
+        source = self._source()
+        if source is None:
+            return
+        path, _display, line, _column = source
+        command = editor_command(path, line)
+        if command is None:
+            self.notify("Set $EDITOR (or $VISUAL) to edit files.", severity="warning")
+            return
+        failure = run_editor(self.app, command)
+        if failure is not None:
+            self.notify(failure, severity="warning")
+        self.request_resolve()
+
+    def action_next_environment(self) -> None:
+        if self.view is not None:
+            current = self.view.resolution.context.environment
+            self.set_whatif(self.whatif.with_environment(cycle(self.view.environments(), current)))
+
+    def action_next_override_type(self) -> None:
+        if self.view is None:
+            return
+        choices: list[str] = self.view.override_types()
+        current = self.view.resolution.context.override_type
+        if not choices:
+            self.notify("No layer names an override type.", severity="warning")
+        elif current is not None and current == choices[-1]:
+            self.set_whatif(self.whatif.with_override_type(None))
+        else:
+            self.set_whatif(self.whatif.with_override_type(cycle(choices, current)))
+
+    def action_force_layer(self) -> None:
+        layer = self.query_one(LayersPanel).highlighted_layer
+        verdict = self.view.resolution.verdict(layer) if self.view and layer else None
+        if layer is None or verdict is None:
+            self.notify("No layer to force: pick one in the layers panel (l).", severity="warning")
+        elif verdict.is_base:
+            self.notify(f"{layer} is a base layer: always active.", severity="warning")
+        else:
+            whatif = self.whatif.cycle_force(layer)
+            state = whatif.force_state(layer)
+            self.notify(f"layer {layer}: " + (f"forced {state}" if state else "by its conditions"))
+            self.set_whatif(whatif)
+
+    def action_env_var(self) -> None:
+        self.query_one("#whatif-env-var", Input).focus()
+
+    def action_focus_panel(self, widget_id: str) -> None:
+        self.query_one(f"#{widget_id}").focus()
+
+    def action_reset_what_if(self) -> None:
+        self.set_whatif(self.initial_whatif)
+
+    def action_reload(self) -> None:
+        self.request_resolve("reloaded")
+
+    def _step_problem(self, step: int) -> None:
+        panel = self.query_one(ProblemsPanel)
+        if not panel.problems:
+            self.notify("No problems.")
+            return
+        panel.move_cursor(row=(panel.cursor_row + step) % len(panel.problems))
+        problem = panel.highlighted
+        if problem is not None:
+            self.jump_to_problem(problem)
+
+    def action_next_problem(self) -> None:
+        self._step_problem(1)
+
+    def action_previous_problem(self) -> None:
+        self._step_problem(-1)

@@ -1,0 +1,147 @@
+"""What the screen shows, computed once per resolution, off the UI thread.
+
+A `View` is a resolution plus the indexes the widgets need to answer quickly on a
+tree of tens of thousands of values: the worst problem at or below each path, the
+problems at each path, and every key path as text (for find and go-to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.configset import ConfigSet, Resolution, override_types
+from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
+from tui.render import scalar_text
+from tui.whatif import WhatIf
+
+DEFAULT_ENVIRONMENTS = ("development", "staging", "production", "testing")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEntry:
+    text: str
+    """The key path as the user writes it: ``db.hosts[0].name``."""
+    haystack: str
+    """Path and (masked) scalar value, lower-cased: what a filter query is looked for in."""
+    path: KeyPath
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    resolution: Resolution
+    whatif: WhatIf
+    root: Merged
+    """The tree shown: the resolution's, or the last good one while a file is broken."""
+    stale_because: Problem | None = None
+    """The syntax error that made the app keep showing an earlier tree."""
+    severity: dict[KeyPath, Severity] = field(default_factory=dict)
+    problems_by_path: dict[KeyPath, list[Problem]] = field(default_factory=dict)
+    index: list[SearchEntry] = field(default_factory=list)
+    """Every key of `root`, in tree order, as find and go-to search it."""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.resolution.problems
+
+    @property
+    def has_syntax_error(self) -> bool:
+        return any(p.code == "syntax" and p.severity == "error" for p in self.problems)
+
+    def watched_paths(self) -> list[Path]:
+        """The set's directory and every layer file's, for the file watcher."""
+        paths = [self.resolution.manifest.root]
+        paths += [layer.path for layer in self.resolution.layers]
+        return paths
+
+    def file_path(self, display: str) -> Path:
+        """The path of the layer file shown as `display`."""
+        for layer in self.resolution.layers:
+            if layer.display == display:
+                return layer.path
+        return self.resolution.manifest.root / display
+
+    def source_of(self, path: KeyPath | None) -> tuple[Path, str, int, int] | None:
+        """Where the value at `path` was written: (file, as shown, line, column)."""
+        node = self.root.get(path) if path else None
+        if node is None or not node.file:
+            return None
+        return self.file_path(node.file), node.file, node.line, node.column
+
+    def override_types(self) -> list[str]:
+        """Every override type some layer's conditions name, sorted, and the current one."""
+        found = sorted(override_types(self.resolution.layers))
+        current = self.resolution.context.override_type
+        if current and current not in found:
+            found.append(current)
+        return found
+
+    def environments(self) -> list[str]:
+        """Environments some layer's conditions name, the usual ones, and the current one."""
+        found: list[str] = []
+        for layer in self.resolution.layers:
+            wanted = (layer.conditions or {}).get("environment")
+            for name in [wanted] if isinstance(wanted, str) else wanted or []:
+                if isinstance(name, str) and name not in found:
+                    found.append(name)
+        for name in DEFAULT_ENVIRONMENTS + (self.resolution.context.environment,):
+            if name and name not in found:
+                found.append(name)
+        return found
+
+
+def resolve_view(config_set: ConfigSet, whatif: WhatIf, last_good: View | None) -> View:
+    """Resolve the set for `whatif` and index the result. Runs in a worker thread.
+
+    When a file has a syntax error and the last good view was made for the same
+    what-if, keep showing that view's tree (with the new problems): a half-typed
+    edit should not collapse the tree the user is looking at.
+    """
+    context = config_set.context(**whatif.kwargs())
+    resolution = config_set.resolve(context)
+    syntax = next(
+        (p for p in resolution.problems if p.code == "syntax" and p.severity == "error"), None
+    )
+    root = resolution.root
+    if syntax is not None and last_good is not None and last_good.whatif == whatif:
+        root = last_good.root
+    else:
+        syntax = None
+    return index_view(resolution, whatif, root, syntax)
+
+
+def index_view(
+    resolution: Resolution, whatif: WhatIf, root: Merged, stale_because: Problem | None = None
+) -> View:
+    severity: dict[KeyPath, Severity] = {}
+    by_path: dict[KeyPath, list[Problem]] = {}
+    for problem in resolution.problems:
+        path = parse_path(problem.path) if problem.path else ()
+        by_path.setdefault(path, []).append(problem)
+        for depth in range(len(path) + 1):
+            prefix = path[:depth]
+            if severity.get(prefix) != "error":
+                severity[prefix] = problem.severity
+    index: list[SearchEntry] = []
+    for path, node in root.walk():
+        text = format_path(path)
+        value = scalar_text(node.value) if node.kind == SCALAR else ""
+        index.append(SearchEntry(text, f"{text}\t{value}".lower(), path))
+    return View(resolution, whatif, root, stale_because, severity, by_path, index)
+
+
+def filter_paths(view: View, query: str) -> tuple[set[KeyPath], list[KeyPath]]:
+    """The keys whose path or value contains `query` (any case), and their ancestors.
+
+    Returns (every path to show, the matching paths in tree order).
+    """
+    needle = query.lower()
+    matches = [entry.path for entry in view.index if needle in entry.haystack]
+    visible: set[KeyPath] = set()
+    for path in matches:
+        for depth in range(len(path), 0, -1):
+            prefix = path[:depth]
+            if prefix in visible:
+                break
+            visible.add(prefix)
+    return visible, matches

@@ -1,0 +1,1 @@
+"""The widgets of the main screen; each owns its DEFAULT_CSS."""

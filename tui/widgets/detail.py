@@ -1,0 +1,194 @@
+"""Why this value: the provenance of the node under the tree's cursor."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from core.model import Definition, KeyPath, Merged, Problem, format_path
+from tui.render import (
+    SEVERITY_MARK,
+    SEVERITY_STYLE,
+    LayerColours,
+    merged_with,
+    overrode,
+    plain_text,
+    scalar_text,
+    type_name,
+    value_style,
+    value_text,
+)
+from tui.view import View
+
+LABEL_WIDTH = 11
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane {
+        border: round $primary 50%;
+        border-title-color: $text-muted;
+        padding: 0 1;
+        &:focus { border: round $primary; }
+        & > #detail-body { width: 1fr; }
+    }
+    """
+
+    def __init__(self, colours: LayerColours, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.colours = colours
+        self.border_title = "why this value"
+        self.text = Text()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-body")
+
+    def _render_text(self, text: Text) -> None:
+        self.text = text
+        self.query_one("#detail-body", Static).update(text)
+        self.scroll_home(animate=False)
+
+    def show(self, view: View | None, path: KeyPath | None) -> None:
+        """Describe the node at `path` of `view` (attributes down: the screen calls this)."""
+        if view is None:
+            self.text = Text("The config set could not be resolved; see the problems below.")
+        elif path is None and not view.root.value:
+            self.text = Text("The merged config is empty; the problems below may say why.")
+        elif path is None:
+            self.text = Text("Move the cursor onto a key to see where its value came from.")
+        else:
+            node = view.root.get(path)
+            problems = view.problems_by_path.get(path, [])
+            below = sum(
+                len(found)
+                for other, found in view.problems_by_path.items()
+                if len(other) > len(path) and other[: len(path)] == path
+            )
+            self.text = describe(path, node, problems, below, self.colours)
+        self.border_title = "why this value"
+        self._render_text(self.text)
+
+    def show_layer(self, view: View | None, name: str) -> None:
+        """Describe the layer `name`: where it is, what it wants, and its verdict."""
+        layer = view.resolution.layer(name) if view is not None else None
+        verdict = view.resolution.verdict(name) if view is not None else None
+        if layer is None or verdict is None:
+            return
+        text = Text("layer ", style="bold")
+        text.append_text(self.colours.badge(name))
+        text.append("\n")
+        _row(text, "file", layer.display)
+        _row(text, "priority", "base (always active)" if layer.is_base else str(layer.priority))
+        if layer.description:
+            _row(text, "about", layer.description)
+        state = "active" if verdict.active else "inactive"
+        _row(
+            text,
+            "verdict",
+            state + (" (forced)" if verdict.forced else ""),
+            "bold green" if verdict.active else "dim",
+        )
+        if verdict.reasons:
+            text.append("\nwhy\n", style="bold")
+            for reason in verdict.reasons:
+                text.append(f"  • {reason}\n")
+        conditions = layer.conditions or {}
+        if conditions:
+            text.append("\nconditions\n", style="bold")
+            for key, wanted in conditions.items():
+                text.append(f"  {key}: {wanted}\n", style="dim")
+        text.append("\nf forces this layer on, off, or back to its conditions\n", style="dim")
+        self.border_title = f"layer {name}"
+        self._render_text(text)
+
+    @property
+    def shown(self) -> str:
+        """The pane's text as shown, without styles (what a test reads)."""
+        return self.text.plain
+
+
+def _row(text: Text, label: str, value: str | Text, style: str = "") -> None:
+    text.append(f"{label:<{LABEL_WIDTH}}", style="bold")
+    if isinstance(value, Text):
+        text.append_text(value)
+    else:
+        text.append(value, style=style)
+    text.append("\n")
+
+
+def describe(
+    path: KeyPath,
+    node: Merged | None,
+    problems: list[Problem],
+    problems_below: int,
+    colours: LayerColours,
+) -> Text:
+    text = Text()
+    text.append(format_path(path) + "\n", style="bold underline")
+    if node is None:
+        text.append("This key is not in the merged config.\n", style="italic")
+    else:
+        _describe_node(text, node, colours)
+    if problems or problems_below:
+        text.append("\nproblems\n", style="bold")
+        for problem in problems:
+            mark = SEVERITY_MARK[problem.severity]
+            text.append(f"  {mark} {problem.severity}", style=SEVERITY_STYLE[problem.severity])
+            code = f" [{problem.code}]" if problem.code else ""
+            text.append(f"{code} {problem.message}\n")
+            if problem.location:
+                text.append(f"      at {problem.location}\n", style="dim")
+        if problems_below:
+            text.append(f"  … and {problems_below} below this key\n", style="dim")
+    return text
+
+
+def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
+    shown = value_text(node, width=400) if node.kind else scalar_text(node.value)
+    _row(text, "value", shown, value_style(node))
+    _row(text, "type", type_name(node))
+    origin = Text()
+    if node.layer:
+        origin.append_text(colours.badge(node.layer))
+        origin.append(" ")
+    origin.append(f"{node.file}:{node.line}:{node.column}")
+    _row(text, "from", origin)
+    _row(text, "directive", node.directive or "none", "" if node.directive else "dim")
+    raw = node.node.value
+    if isinstance(raw, str) and "$" in raw and raw != node.value:
+        _row(text, "written", str(raw), "dim")
+    if node.trace:
+        text.append("\ninterpolation\n", style="bold")
+        for read in node.trace:
+            value = "unset" if read.value is None else repr(read.value)
+            line = f"  ${{{read.name}}} = {value}"
+            if read.used_default:
+                line += "  → default used"
+            text.append(line + "\n", style="dim" if read.value is None else "")
+    text.append("\n")
+    merged = merged_with(node)
+    if merged:
+        text.append(f"merged over {len(merged)} (highest priority first)\n", style="bold")
+        _definitions(text, merged, colours, "")
+    shadowed = overrode(node)
+    if shadowed:
+        text.append(f"overrides {len(shadowed)} (highest priority first)\n", style="bold")
+        _definitions(text, shadowed, colours, "strike dim")
+    elif not merged:
+        text.append("overrides nothing: no other active layer defines this key\n", style="dim")
+
+
+def _definitions(
+    text: Text, definitions: list[Definition], colours: LayerColours, style: str
+) -> None:
+    for definition in reversed(definitions):
+        row = Text("  ")
+        row.append_text(colours.badge(definition.layer))
+        row.append(f" {definition.origin}  ")
+        row.append(plain_text(definition.value), style=style)
+        if definition.directive:
+            row.append(f"  {definition.directive}", style="dim")
+        text.append_text(row)
+        text.append("\n")

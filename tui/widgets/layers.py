@@ -1,0 +1,216 @@
+"""The layers panel: every candidate layer's verdict, and the what-if controls.
+
+The panel never changes the context itself: it posts `LayersPanel.WhatIfChanged` with
+the what-if the user asked for, and the screen resolves and sends the result down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Select, Static
+
+from tui.render import LayerColours
+from tui.view import View
+from tui.whatif import WhatIf
+
+
+class LayerTable(DataTable[Text]):
+    """One row per layer. Rows are keyed by position: layer names are not unique when
+    the user gave two files the same name (the engine reports that)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.layer_names: list[str] = []
+
+    @property
+    def cursor_layer(self) -> str | None:
+        if 0 <= self.cursor_row < len(self.layer_names):
+            return self.layer_names[self.cursor_row]
+        return None
+
+    @dataclass
+    class LayerHighlighted(Message):
+        """The user moved onto the row of `layer`."""
+
+        layer: str
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        layer = self.cursor_layer
+        if self.has_focus and layer is not None:
+            self.post_message(self.LayerHighlighted(layer))
+
+    def on_focus(self) -> None:
+        layer = self.cursor_layer
+        if layer is not None:
+            self.post_message(self.LayerHighlighted(layer))
+
+
+class LayersPanel(Vertical):
+    DEFAULT_CSS = """
+    LayersPanel {
+        border: round $primary 50%;
+        border-title-color: $text-muted;
+        height: auto;
+        &:focus-within { border: round $primary; }
+        & > LayerTable { height: auto; max-height: 9; }
+        & > #whatif-controls { height: auto; }
+        & > #whatif-controls > Select { width: 1fr; margin: 0 1; }
+        & > #whatif-env-var { margin: 0 1; }
+        & > #whatif-changes { padding: 0 1; color: $text-muted; }
+    }
+    """
+
+    @dataclass
+    class WhatIfChanged(Message):
+        """The user asked for this what-if."""
+
+        panel: LayersPanel
+        whatif: WhatIf
+
+    @dataclass
+    class Invalid(Message):
+        """The user typed something the panel cannot use; `reason` says why."""
+
+        reason: str
+
+    def __init__(self, colours: LayerColours, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.colours = colours
+        self.border_title = "layers"
+        self.view: View | None = None
+        self._environments: list[str] = []
+        self._types: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        table = LayerTable(id="layers-table")
+        table.add_column("layer", key="layer")
+        table.add_column("prio", key="priority")
+        table.add_column("verdict", key="verdict")
+        yield table
+        with Horizontal(id="whatif-controls"):
+            yield Select[str](
+                [], prompt="environment", allow_blank=True, compact=True, id="whatif-environment"
+            )
+            yield Select[str]([], prompt="no override type", compact=True, id="whatif-type")
+        yield Input(
+            placeholder="env var: K=V sets, -K unsets, K forgets",
+            compact=True,
+            id="whatif-env-var",
+        )
+        yield Static(id="whatif-changes")
+
+    @property
+    def whatif(self) -> WhatIf:
+        return self.view.whatif if self.view is not None else WhatIf()
+
+    def show(self, view: View | None) -> None:
+        """Show the verdicts and the context of `view`."""
+        self.view = view
+        table = self.query_one(LayerTable)
+        cursor = table.cursor_row
+        table.clear()
+        table.layer_names = []
+        if view is None:
+            self.query_one("#whatif-changes", Static).update("")
+            return
+        resolution = view.resolution
+        for verdict in resolution.verdicts:
+            state = Text("active" if verdict.active else "inactive")
+            state.stylize("bold green" if verdict.active else "dim")
+            if verdict.forced:
+                state.append(" (forced)", style="bold yellow")
+            if verdict.reasons:
+                state.append(
+                    ": " + "; ".join(verdict.reasons), style="" if verdict.active else "dim"
+                )
+            table.add_row(
+                self.colours.badge(verdict.layer),
+                Text("base" if verdict.is_base else str(verdict.priority), justify="right"),
+                state,
+            )
+            table.layer_names.append(verdict.layer)
+        if table.row_count:
+            table.move_cursor(row=min(max(cursor, 0), table.row_count - 1), animate=False)
+        active = sum(1 for v in resolution.verdicts if v.active)
+        self.border_title = f"layers: {active} of {len(resolution.verdicts)} active"
+        self._show_context(view)
+
+    def _show_context(self, view: View) -> None:
+        context = view.resolution.context
+        environments = view.environments()
+        types = view.override_types()
+        with self.prevent(Select.Changed):
+            env_select = self.query_one("#whatif-environment", Select)
+            if environments != self._environments:
+                env_select.set_options((Text(name), name) for name in environments)
+                self._environments = environments
+            if context.environment in environments:
+                env_select.value = context.environment
+            else:
+                env_select.clear()
+            type_select = self.query_one("#whatif-type", Select)
+            if types != self._types:
+                type_select.set_options((Text(name), name) for name in types)
+                self._types = types
+            if context.override_type in types:
+                type_select.value = context.override_type
+            else:
+                type_select.clear()
+        changes = Text()
+        if context.changes:
+            changes.append("what-if: ", style="bold yellow")
+            changes.append("; ".join(context.changes))
+        else:
+            changes.append("the real context: no what-if changes", style="dim")
+        self.query_one("#whatif-changes", Static).update(changes)
+
+    @property
+    def changes_shown(self) -> str:
+        """The what-if line as shown (plain text), for tests and the help screen."""
+        view = self.view
+        if view is None or not view.resolution.context.changes:
+            return "the real context: no what-if changes"
+        return "what-if: " + "; ".join(view.resolution.context.changes)
+
+    @property
+    def highlighted_layer(self) -> str | None:
+        return self.query_one(LayerTable).cursor_layer
+
+    def request(self, whatif: WhatIf) -> None:
+        if whatif != self.whatif:
+            self.post_message(self.WhatIfChanged(self, whatif))
+
+    @on(Select.Changed, "#whatif-environment")
+    def _environment_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.view is None or not isinstance(event.value, str):
+            return
+        if event.value != self.view.resolution.context.environment:
+            self.request(self.whatif.with_environment(event.value))
+
+    @on(Select.Changed, "#whatif-type")
+    def _type_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.view is None:
+            return
+        chosen = event.value if isinstance(event.value, str) else None
+        if chosen != self.view.resolution.context.override_type:
+            self.request(self.whatif.with_override_type(chosen))
+
+    @on(Input.Submitted, "#whatif-env-var")
+    def _env_var_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            whatif = self.whatif.with_env_change(event.value)
+        except ValueError as error:
+            self.post_message(self.Invalid(str(error)))
+            return
+        event.input.clear()
+        self.request(whatif)

@@ -1,0 +1,101 @@
+"""The problems panel: every problem of the resolution; choosing one jumps to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from core.model import Problem
+from tui.render import SEVERITY_MARK, SEVERITY_STYLE
+from tui.view import View
+
+# A set with thousands of problems lists the first ones; the title gives the total.
+MAX_ROWS = 1_000
+PATH_WIDTH = 28
+WHERE_WIDTH = 30
+
+
+class ProblemsPanel(DataTable[Text]):
+    DEFAULT_CSS = """
+    ProblemsPanel {
+        border: round $primary 50%;
+        border-title-color: $text-muted;
+        &:focus { border: round $primary; }
+    }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        """The user chose `problem` (enter or click)."""
+
+        panel: ProblemsPanel
+        problem: Problem
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.problems: list[Problem] = []
+        self.border_title = "problems"
+
+    def on_mount(self) -> None:
+        self.add_column("", key="severity")
+        self.add_column("path", key="path", width=PATH_WIDTH)
+        self.add_column("where", key="where", width=WHERE_WIDTH)
+        self.add_column("message", key="message")
+
+    def show(self, view: View | None) -> None:
+        """List the problems of `view`, keeping the cursor on the same problem if it stays."""
+        previous = self.highlighted
+        every = list(view.problems) if view is not None else []
+        self.problems = every[:MAX_ROWS]
+        self.clear()
+        for index, problem in enumerate(self.problems):
+            style = SEVERITY_STYLE[problem.severity]
+            self.add_row(
+                Text(f"{SEVERITY_MARK[problem.severity]} {problem.severity}", style=style),
+                _cut(problem.path or "—", PATH_WIDTH, "bold" if problem.path else "dim", left=True),
+                _cut(problem.location, WHERE_WIDTH, "dim", left=True),
+                Text(problem.message),
+                key=str(index),
+            )
+        errors = sum(1 for p in every if p.severity == "error")
+        warnings = len(every) - errors
+        if not every:
+            self.border_title = "problems: none"
+        else:
+            self.border_title = f"problems: {errors} error(s), {warnings} warning(s)"
+            if len(every) > MAX_ROWS:
+                self.border_title += f", the first {MAX_ROWS:,} shown"
+        if previous is not None:
+            same = next(
+                (
+                    i
+                    for i, p in enumerate(self.problems)
+                    if (p.path, p.message, p.file)
+                    == (previous.path, previous.message, previous.file)
+                ),
+                None,
+            )
+            if same is not None:
+                self.move_cursor(row=same, animate=False)
+
+    @property
+    def highlighted(self) -> Problem | None:
+        if not self.problems or not 0 <= self.cursor_row < len(self.problems):
+            return None
+        return self.problems[self.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        if key is not None and key.isdigit() and int(key) < len(self.problems):
+            self.post_message(self.Chosen(self, self.problems[int(key)]))
+
+
+def _cut(text: str, width: int, style: str, left: bool = False) -> Text:
+    """`text` in `width` cells, an ellipsis marking what was cut (at the left for paths)."""
+    if len(text) > width:
+        text = "…" + text[-(width - 1) :] if left else text[: width - 1] + "…"
+    return Text(text, style=style)
