@@ -11,22 +11,15 @@ metadata and its good keys.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import _ruamel_yaml
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-)
+from ruamel.yaml.events import AliasEvent, DocumentStartEvent
 
+from core.events import EventKinds, event_stream
 from core.model import (
     DIRECTIVES,
     MAPPING,
@@ -225,7 +218,18 @@ class _Builder:
         return format_path(tuple(keys))
 
     def build(self, text: str) -> Node | None:
-        get_event = _ruamel_yaml.CParser(text).get_event
+        with event_stream(text) as (get_event, kinds):
+            return self._build(get_event, kinds)
+
+    def _build(self, get_event: Callable[[], Any], kinds: EventKinds) -> Node | None:
+        # Local names for the event classes in effect: stock or light (core.events).
+        (
+            ScalarEvent,
+            MappingStartEvent,
+            SequenceStartEvent,
+            MappingEndEvent,
+            SequenceEndEvent,
+        ) = kinds
         stack = self.stack
         top: _Frame | None = None
         top_is_map = False
