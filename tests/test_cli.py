@@ -160,11 +160,13 @@ def test_broken_manifest_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path:
     assert code == 2 and "confscope.toml" in err
 
 
-def test_script_commands_import_neither_textual_nor_rich() -> None:
+@pytest.mark.parametrize("command", ["validate", "show", "layers"])
+def test_script_commands_import_only_what_they_need(command: str) -> None:
+    unneeded = ("textual", "rich", "tui.app", "asyncio", "watchfiles", "core.manager")
     script = (
         "import sys; from cli.main import main; "
-        f"code = main(['-C', {SAMPLES!r}, 'validate']); "
-        "bad = [m for m in ('textual', 'rich', 'tui.app') if m in sys.modules]; "
+        f"code = main(['-C', {SAMPLES!r}, {command!r}]); "
+        f"bad = [m for m in {unneeded!r} if m in sys.modules]; "
         "print(bad); sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
