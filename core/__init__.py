@@ -22,7 +22,13 @@ _EXPORTS = {
     "OverrideValidationResult": "core.manager",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ConfigSet",
+    "ConfigurationError",
+    "OverrideManager",
+    "OverrideValidationResult",
+    "Resolution",
+]
 
 
 def __getattr__(name: str) -> Any:
