@@ -107,8 +107,10 @@ def what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.directory)
-    if not root.is_dir():
+    if not root.exists():
         raise UsageError(f"config set directory {root} does not exist")
+    if not root.is_dir():
+        raise UsageError(f"{root} is a file; -C wants the config set's directory")
     options = what_if(args)
     if args.command is None:
         from tui.app import run as run_tui
