@@ -10,16 +10,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from core.activation import Context
 from core.configset import ConfigSet
-from tui.commands import main_screen_commands
+from tui.commands import binding_commands, main_screen_commands
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.main import MainScreen
+from tui.screens.matrix import MatrixChoice, MatrixScreen
 from tui.whatif import WhatIf
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.filter_bar import FilterBar
@@ -50,6 +53,16 @@ class ConfscopeApp(App[int]):
         # never loaded.
         self.push_screen(MainScreen(self.config_set, self.initial_whatif))
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after one that focuses an input (`/` then a quick "max", or
+        keys arriving together over ssh) were sent to the widget focused before; they
+        reach here unused. An input stops every printable key it gets, so a printable key
+        here while an input has the focus was meant for it."""
+        focused = self.focused
+        if event.is_printable and isinstance(focused, Input):
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
+
     @property
     def main_screen(self) -> MainScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
@@ -62,15 +75,30 @@ class ConfscopeApp(App[int]):
             ("main", MainScreen.BINDINGS),
             ("tree", ConfigTree.BINDINGS),
             ("filter", FilterBar.BINDINGS),
+            ("matrix", MatrixScreen.BINDINGS),
             ("file viewer", FileViewerScreen.BINDINGS),
         ]
         self.push_screen(HelpScreen(binding_rows(sections, self)))
+
+    def action_matrix(self) -> None:
+        """Every key under every override type; choosing a cell shows it in the tree."""
+        main = self.main_screen
+        if main is None or isinstance(self.screen, MatrixScreen):
+            return
+
+        def chosen(choice: MatrixChoice | None) -> None:
+            if choice is not None:
+                main.set_whatif(choice.whatif, go_to=choice.path)
+
+        self.push_screen(MatrixScreen(main.config_set, main.whatif, main.colours), chosen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key and what it does", self.action_help)
         if isinstance(screen, MainScreen):
             yield from main_screen_commands(screen)
+        elif isinstance(screen, MatrixScreen):
+            yield from binding_commands(screen.app, screen, screen.BINDINGS)
 
 
 def whatif_from_context(context: Context) -> WhatIf:

@@ -73,24 +73,24 @@ def scalar_text(value: Any) -> str:
 
 def value_text(node: Merged, width: int = MAX_VALUE_WIDTH) -> str:
     """The value of a node in one line: scalars in full (cut to `width`), containers counted."""
-    if node.kind == MAPPING:
-        count = len(node.value)
-        return "{}" if count == 0 else f"{{{count} key{'s' if count != 1 else ''}}}"
-    if node.kind == SEQUENCE:
-        count = len(node.value)
-        return "[]" if count == 0 else f"[{count} item{'s' if count != 1 else ''}]"
-    text = scalar_text(node.value).replace("\n", "⏎")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if node.kind == MAPPING or node.kind == SEQUENCE:
+        return _counted(node.value)
+    return plain_text(node.value, width)
 
 
 def plain_text(value: Any, width: int = MAX_VALUE_WIDTH) -> str:
     """A plain value (as `Definition.value` gives it) in one line."""
-    if isinstance(value, dict):
-        return f"{{{len(value)} keys}}"
-    if isinstance(value, list):
-        return f"[{len(value)} items]"
+    if isinstance(value, dict | list):
+        return _counted(value)
     text = scalar_text(value).replace("\n", "⏎")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _counted(value: dict[Any, Any] | list[Any]) -> str:
+    count = len(value)
+    if isinstance(value, dict):
+        return "{}" if count == 0 else f"{{{count} key{'s' if count != 1 else ''}}}"
+    return "[]" if count == 0 else f"[{count} item{'s' if count != 1 else ''}]"
 
 
 def type_name(node: Merged) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,22 @@ def anyio_backend() -> str:
 def real_context(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _CONTEXT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def machine_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A context that is the same on every machine: HOME and PATH only, on linux.
+
+    What the screen shows of `sample_configs/` must not depend on who runs the tests:
+    `CI`, `NVIDIA_VISIBLE_DEVICES`, `API_PORT` or a macOS laptop all change values.
+    pytest's own variables stay (xdist and the snapshot plugin read theirs).
+    """
+    for name in list(os.environ):
+        if not name.startswith("PYTEST_") and name != "TEXTUAL_SNAPSHOT_TEMPDIR":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", "/home/user")
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
+    monkeypatch.setattr(sys, "platform", "linux")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 
 SIZE = (120, 40)
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
 
 BASE = """\
 app:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import CommandList
@@ -99,6 +100,18 @@ async def test_filter_shows_matches_with_their_ancestors(config_dir: Path) -> No
             "servers",
         ]
         assert tree.has_focus
+
+
+async def test_keys_typed_with_the_one_that_opens_the_filter_land_in_it(
+    config_dir: Path,
+) -> None:
+    async with running(config_dir) as run:
+        # All at once, as from a paste or a slow link: sent before `/` moved the focus.
+        for key, character in [("slash", "/"), ("u", "u"), ("s", "s"), ("e", "e")]:
+            run.app.post_message(events.Key(key, character))
+        bar = run.screen.query_one(FilterBar)
+        await run.wait_for(lambda: bar.value == "use", "the keys in the filter")
+        assert bar.has_focus
 
 
 async def test_go_to_key_from_the_command_palette(config_dir: Path) -> None:

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from tui.widgets.table import Table
+
 INTRO = (
     "Each tree node shows its key, value, the layer that won (coloured badge), ↑N for "
     "the N definitions it overrode, and ✖/⚠ for an error/warning at or below it. "
@@ -22,7 +24,7 @@ INTRO = (
 NAVIGATION = (
     ("↑ ↓ / PgUp PgDn", "Move in the tree or a table"),
     ("← →", "Collapse / expand a node (or go to parent / first child)"),
-    ("enter / space", "Expand a node; choose a problem; load more keys"),
+    ("enter / space", "Expand a node; choose a problem or a matrix cell; load more keys"),
     ("tab / shift+tab", "Next / previous panel"),
     ("ctrl+p", "Command palette"),
 )
@@ -66,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-frame") as frame:
             frame.border_title = "confscope: keys"
             yield Static(INTRO, id="help-intro")
-            yield DataTable[str | Text](id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Table[str | Text](id="help-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

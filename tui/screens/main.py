@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from time import monotonic
 from typing import ClassVar
 
 from textual import events, on, work
@@ -21,7 +20,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -40,9 +38,6 @@ from tui.widgets.filter_bar import FilterBar
 from tui.widgets.layers import LayersPanel, LayerTable
 from tui.widgets.problems import ProblemsPanel
 
-# Seconds: the fastest the detail pane follows the tree's cursor.
-DETAIL_INTERVAL = 0.08
-
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
@@ -57,6 +52,7 @@ class MainScreen(Screen[None]):
         Binding("n", "next_environment", "Next env", id="main.next_environment"),
         Binding("t", "next_override_type", "Next type", id="main.next_override_type"),
         Binding("f", "force_layer", "Force layer", id="main.force_layer"),
+        Binding("m", "app.matrix", "Matrix", id="main.matrix"),
         Binding("x", "env_var", "Set env var", show=False, id="main.env_var"),
         Binding("R", "reset_what_if", "Reset what-if", show=False, id="main.reset_what_if"),
         Binding("r", "reload", "Reload", show=False, id="main.reload"),
@@ -108,8 +104,7 @@ class MainScreen(Screen[None]):
         self._resolve_lock = threading.Lock()
         self._watching: list[Path] | None = None
         self._detail_path: KeyPath | None = None
-        self._detail_shown_at = 0.0
-        self._detail_timer: Timer | None = None
+        self._go_to_after_resolve: KeyPath | None = None
 
     def notify(
         self,
@@ -167,6 +162,9 @@ class MainScreen(Screen[None]):
         if view.stale_because is None and not view.has_syntax_error:
             self.last_good = view
         self._show(view)
+        if self._go_to_after_resolve is not None:
+            self.go_to(self._go_to_after_resolve)
+            self._go_to_after_resolve = None
         if message.reason:
             self.notify(message.reason, title="confscope")
         if view.stale_because is not None:
@@ -234,21 +232,10 @@ class MainScreen(Screen[None]):
 
     @on(ConfigTree.PathHighlighted)
     def _path_highlighted(self, event: ConfigTree.PathHighlighted) -> None:
-        # Re-laying out the detail pane costs a full repaint: while the cursor races
-        # through the tree (a held key), show at most one node per interval.
         self._detail_path = event.path
-        now = monotonic()
-        if now - self._detail_shown_at >= DETAIL_INTERVAL:
-            self._show_detail()
-        elif self._detail_timer is None:
-            wait = DETAIL_INTERVAL - (now - self._detail_shown_at)
-            self._detail_timer = self.set_timer(wait, self._show_detail)
+        self.query_one(DetailPane).follow(self.view, event.path)
 
     def _show_detail(self) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        self._detail_shown_at = monotonic()
         self.query_one(DetailPane).show(self.view, self._detail_path)
 
     @on(LayerTable.LayerHighlighted)
@@ -282,10 +269,14 @@ class MainScreen(Screen[None]):
 
     # -- what the bindings and the command palette do ----------------------------------
 
-    def set_whatif(self, whatif: WhatIf) -> None:
+    def set_whatif(self, whatif: WhatIf, go_to: KeyPath | None = None) -> None:
+        """Resolve for `whatif` if it is new; then put the cursor on `go_to`, if given."""
         if whatif != self.whatif:
             self.whatif = whatif
+            self._go_to_after_resolve = go_to
             self.request_resolve()
+        elif go_to is not None:
+            self.go_to(go_to)
 
     def apply_filter(self, query: str) -> None:
         self.filter_query = query
@@ -395,13 +386,10 @@ class MainScreen(Screen[None]):
         self.request_resolve("reloaded")
 
     def _step_problem(self, step: int) -> None:
-        panel = self.query_one(ProblemsPanel)
-        if not panel.problems:
+        problem = self.query_one(ProblemsPanel).step(step)
+        if problem is None:
             self.notify("No problems.")
-            return
-        panel.move_cursor(row=(panel.cursor_row + step) % len(panel.problems))
-        problem = panel.highlighted
-        if problem is not None:
+        else:
             self.jump_to_problem(problem)
 
     def action_next_problem(self) -> None:

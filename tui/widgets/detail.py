@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Static
 
 from core.model import Definition, KeyPath, Merged, Problem, format_path
@@ -24,6 +27,9 @@ from tui.view import View
 
 LABEL_WIDTH = 11
 
+# Seconds: the fastest the pane follows the tree's cursor.
+FOLLOW_INTERVAL = 0.08
+
 
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
@@ -41,6 +47,9 @@ class DetailPane(VerticalScroll):
         self.colours = colours
         self.border_title = "why this value"
         self.text = Text()
+        self._shown_at = 0.0
+        self._pending: tuple[View | None, KeyPath | None] | None = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
@@ -50,8 +59,30 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-body", Static).update(text)
         self.scroll_home(animate=False)
 
+    def follow(self, view: View | None, path: KeyPath | None) -> None:
+        """Describe `path` now, or a moment later if the pane changed a moment ago.
+
+        Re-laying out the pane costs a full repaint: while the cursor races through the
+        tree (a held key), show at most one node per `FOLLOW_INTERVAL`.
+        """
+        self._pending = (view, path)
+        since = monotonic() - self._shown_at
+        if since >= FOLLOW_INTERVAL:
+            self.show(view, path)
+        elif self._timer is None:
+            self._timer = self.set_timer(FOLLOW_INTERVAL - since, self._show_pending)
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            self.show(*self._pending)
+
     def show(self, view: View | None, path: KeyPath | None) -> None:
         """Describe the node at `path` of `view` (attributes down: the screen calls this)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._pending = None
+        self._shown_at = monotonic()
         if view is None:
             self.text = Text("The config set could not be resolved; see the problems below.")
         elif path is None and not view.root.value:

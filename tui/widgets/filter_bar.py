@@ -52,7 +52,9 @@ class FilterBar(Input):
 
     def open(self) -> None:
         self.add_class("-active")
-        self.focus()
+        # At once, not after the events already queued (as `focus()` would): keys typed
+        # right after the one that opened the bar belong in it, not to the tree's keys.
+        self.screen.set_focus(self)
 
     def close(self) -> None:
         self.value = ""

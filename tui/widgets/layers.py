@@ -18,9 +18,10 @@ from textual.widgets import DataTable, Input, Select, Static
 from tui.render import LayerColours
 from tui.view import View
 from tui.whatif import WhatIf
+from tui.widgets.table import Table
 
 
-class LayerTable(DataTable[Text]):
+class LayerTable(Table[Text]):
     """One row per layer. Rows are keyed by position: layer names are not unique when
     the user gave two files the same name (the engine reports that)."""
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from core.model import Problem
 from tui.render import SEVERITY_MARK, SEVERITY_STYLE
 from tui.view import View
+from tui.widgets.table import Table
 
 # A set with thousands of problems lists the first ones; the title gives the total.
 MAX_ROWS = 1_000
@@ -18,7 +19,7 @@ PATH_WIDTH = 28
 WHERE_WIDTH = 30
 
 
-class ProblemsPanel(DataTable[Text]):
+class ProblemsPanel(Table[Text]):
     DEFAULT_CSS = """
     ProblemsPanel {
         border: round $primary 50%;
@@ -86,6 +87,13 @@ class ProblemsPanel(DataTable[Text]):
         if not self.problems or not 0 <= self.cursor_row < len(self.problems):
             return None
         return self.problems[self.cursor_row]
+
+    def step(self, by: int) -> Problem | None:
+        """Move the cursor `by` problems (wrapping); the problem it lands on, if any."""
+        if not self.problems:
+            return None
+        self.move_cursor(row=(self.cursor_row + by) % len(self.problems))
+        return self.highlighted
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -1,0 +1,92 @@
+"""Snapshots of the app on `sample_configs/` at a fixed terminal size.
+
+The environment is pinned (`machine_free`: HOME and PATH only, linux) so a snapshot
+shows the same on every machine. After a deliberate change to what the app shows:
+`pytest tests/tui/test_snapshots.py --snapshot-update`, then look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.driver import SAMPLES, Running
+from tui.app import ConfscopeApp
+from tui.screens.matrix import MatrixScreen
+
+pytestmark = pytest.mark.usefixtures("machine_free")
+
+SIZE = (120, 40)
+Compare = Callable[..., bool]
+
+
+async def steady(pilot: Pilot[Any], timeout: float = 5.0) -> None:
+    """Wait until two screenshots a moment apart are the same.
+
+    A DataTable measures its columns when idle and repaints its header after the
+    resize that follows: a shot taken in between has a header narrower than its rows.
+    """
+    previous = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        shot = pilot.app.export_screenshot()
+        if shot == previous:
+            return
+        previous = shot
+    raise AssertionError("the screen kept changing")
+
+
+def settled(
+    select: str | None = None, press: tuple[str, ...] = ()
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Wait for the first resolve, put the cursor on `select`, press keys, and wait
+    for the screen to stop changing."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, ConfscopeApp)
+        run = Running(app, pilot)
+        await run.wait_for(lambda: len(app.screen_stack) > 1, "the main screen")
+        await run.resolved()
+        if select is not None:
+            await run.select(select)
+        await pilot.press(*press)
+        await steady(pilot)
+
+    return run_before
+
+
+def test_main_screen_says_why_a_value_won(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, override_type="docker")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled("database.pool.max_size"))
+
+
+def test_help_screen(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, override_type="docker")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled(press=("question_mark",)))
+
+
+def test_matrix_screen(snap_compare: Compare) -> None:
+    async def open_matrix(pilot: Pilot[Any]) -> None:
+        await settled()(pilot)
+        await pilot.press("m")
+        app = pilot.app
+        assert isinstance(app, ConfscopeApp)
+        await Running(app, pilot).wait_for(
+            lambda: isinstance(app.screen, MatrixScreen) and app.screen.matrix is not None,
+            "the matrix",
+        )
+        await steady(pilot)
+
+    app = ConfscopeApp(SAMPLES, override_type="docker")
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_matrix)
+
+
+def test_broken_type_shows_its_problems(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, override_type="broken")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled("api.port"))

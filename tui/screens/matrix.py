@@ -1,0 +1,375 @@
+"""The matrix: every key × every override type, to see at a glance what a type changes.
+
+Resolving the set once per type is the slow part on a big set, so it runs in a worker
+thread that posts `Computed` with a `Matrix`; the table shows it. The main screen's
+what-if (environment, variables, forced layers) is kept: only the override type varies.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from core.compare import Side, differences, leaf_paths, side
+from core.configset import ConfigSet
+from core.model import KeyPath, Merged, format_path
+from tui.render import LayerColours, plain_text
+from tui.whatif import WhatIf
+from tui.widgets.table import Table
+
+NO_TYPE = "(none)"
+KEY_COLUMN = "key"
+# Column widths in cells: values are cut to share the screen's width between the types,
+# within these bounds (the table scrolls sideways past them); keys are cut at the left.
+CELL_WIDTH = (12, 28)
+KEY_WIDTH = 44
+DIFFERS_STYLE = "bold #ffaf5f"
+SAME_STYLE = "dim"
+ABSENT = "—"
+# The variable the context falls back to when no type is given (see SPEC, "The
+# context"): the "(none)" column unsets it, or it would be a copy of that type's column.
+OVERRIDE_TYPE_VARIABLE = "CONFIG_OVERRIDE_TYPE"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    label: str
+    """The override type, or `NO_TYPE`."""
+    whatif: WhatIf
+    """The main screen's what-if with this override type."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    path: KeyPath
+    dotted: str
+    sides: tuple[Side, ...]
+    """The effective value under each column's type, in column order."""
+    differs: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    columns: tuple[Column, ...]
+    rows: tuple[MatrixRow, ...]
+    environment: str
+
+    @property
+    def differing(self) -> int:
+        return sum(1 for row in self.rows if row.differs)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixChoice:
+    """What the user picked: a key, and the what-if to show it under."""
+
+    path: KeyPath
+    whatif: WhatIf
+
+
+def matrix_columns(config_set: ConfigSet, whatif: WhatIf) -> list[Column]:
+    """No type first, then every override type the layers name (and the current one)."""
+    types = sorted(config_set.override_types())
+    if whatif.override_type and whatif.override_type not in types:
+        types.append(whatif.override_type)
+    untyped = whatif.with_override_type(None)
+    if OVERRIDE_TYPE_VARIABLE in os.environ or OVERRIDE_TYPE_VARIABLE in dict(whatif.set_env):
+        untyped = untyped.with_env_change(f"-{OVERRIDE_TYPE_VARIABLE}")
+    columns = [Column(NO_TYPE, untyped)]
+    columns += [Column(name, whatif.with_override_type(name)) for name in types]
+    return columns
+
+
+def compute_matrix(config_set: ConfigSet, whatif: WhatIf) -> Matrix:
+    """Resolve the set once per column and line the leaves up. Runs in a worker thread."""
+    columns = matrix_columns(config_set, whatif)
+    roots: list[Merged] = []
+    environment = ""
+    for column in columns:
+        context = config_set.context(**column.whatif.kwargs())
+        resolution = config_set.resolve(context, schema=False)
+        roots.append(resolution.root)
+        environment = resolution.context.environment
+    differing = {difference.path for difference in differences(roots)}
+    order = tree_order(roots)
+    paths = sorted(leaf_paths(roots), key=order.__getitem__)
+    rows = tuple(
+        MatrixRow(
+            path,
+            format_path(path),
+            tuple(side(root.get(path)) for root in roots),
+            path in differing,
+        )
+        for path in paths
+    )
+    return Matrix(tuple(columns), rows, environment)
+
+
+def tree_order(roots: Sequence[Merged]) -> dict[KeyPath, tuple[int, ...]]:
+    """A sort key keeping each key with its siblings: a key only one type has goes at the
+    end of its own mapping, not at the end of the whole table."""
+    seen: dict[KeyPath, int] = {}
+    for root in roots:
+        for path, _node in root.walk():
+            seen.setdefault(path, len(seen))
+    return {path: tuple(seen[path[:depth]] for depth in range(1, len(path) + 1)) for path in seen}
+
+
+def cell_text(row: MatrixRow, index: int, width: int = CELL_WIDTH[1]) -> Text:
+    shown = row.sides[index]
+    if not shown.present:
+        return Text(ABSENT, style="dim italic")
+    return Text(plain_text(shown.value, width), style=DIFFERS_STYLE if row.differs else "")
+
+
+def key_text(row: MatrixRow, width: int = KEY_WIDTH) -> Text:
+    dotted = row.dotted
+    if len(dotted) > width - 2:
+        dotted = "…" + dotted[-(width - 3) :]
+    if row.differs:
+        return Text(f"≠ {dotted}", style=DIFFERS_STYLE)
+    return Text(f"  {dotted}", style=SAME_STYLE)
+
+
+def column_widths(rows: Sequence[MatrixRow], columns: int, room: int) -> tuple[int, int]:
+    """(key width, value width) to fit `columns` value columns in `room` cells if possible."""
+    key = min(max((len(row.dotted) + 2 for row in rows), default=len(KEY_COLUMN)), KEY_WIDTH)
+    padding = 2  # a cell either side of every column
+    share = (room - key - padding) // max(columns, 1) - padding
+    return key, max(CELL_WIDTH[0], min(share, CELL_WIDTH[1]))
+
+
+def whatif_words(whatif: WhatIf) -> list[str]:
+    """The what-if kept from the main screen, in words (the type is what varies)."""
+    words = [f"{name}={value}" for name, value in whatif.set_env]
+    words += [f"unset {name}" for name in whatif.unset_env]
+    words += [f"{layer} forced on" for layer in whatif.force_on]
+    words += [f"{layer} forced off" for layer in whatif.force_off]
+    return words
+
+
+class MatrixScreen(Screen[MatrixChoice | None]):
+    CSS_PATH = "matrix.tcss"
+    AUTO_FOCUS = "#matrix-table"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="matrix.close"),
+        Binding("q", "close", "Close", show=False, id="matrix.quit"),
+        Binding("d", "toggle_differing", "All / differing keys", id="matrix.toggle_differing"),
+        Binding("r", "reload", "Reload", id="matrix.reload"),
+    ]
+
+    @dataclass
+    class Computed(Message):
+        matrix: Matrix
+
+    def __init__(
+        self, config_set: ConfigSet, whatif: WhatIf, colours: LayerColours | None = None
+    ) -> None:
+        super().__init__()
+        # A set of its own: the main screen's resolves share their parse cache, and a
+        # resolve in this screen's thread must not race one in the main screen's.
+        self.config_set = ConfigSet(config_set.root)
+        self.whatif = whatif
+        self.colours = colours or LayerColours()
+        self.matrix: Matrix | None = None
+        self.differing_only = True
+        self.shown_rows: list[MatrixRow] = []
+        self.heading = Text()
+        self.source = Text()
+        self._lock = threading.Lock()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Plain text by default: messages carry file names, never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def compose(self) -> ComposeResult:
+        yield Static("resolving every override type…", id="matrix-title")
+        yield Table[Text](
+            id="matrix-table", cursor_type="cell", fixed_columns=1, zebra_stripes=True
+        )
+        yield Static("", id="matrix-source")
+        yield Footer()
+
+    @property
+    def table(self) -> Table[Text]:
+        return self.query_one("#matrix-table", Table)
+
+    @property
+    def source_text(self) -> str:
+        """The source line as shown, without styles (what a test reads)."""
+        return self.source.plain
+
+    def cell(self, dotted: str, label: str) -> Text | None:
+        """The cell shown for key `dotted` under column `label` (None: not shown)."""
+        if self.matrix is None:
+            return None
+        labels = [KEY_COLUMN] + [column.label for column in self.matrix.columns]
+        for index, row in enumerate(self.shown_rows):
+            if row.dotted == dotted and label in labels:
+                return self.table.get_cell_at(Coordinate(index, labels.index(label)))
+        return None
+
+    def on_mount(self) -> None:
+        self.table.loading = True
+        self._compute()
+
+    def on_resize(self) -> None:
+        self._fill()  # the values are cut to the width
+
+    # -- computing ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
+    def _compute(self) -> None:
+        with self._lock:
+            matrix = compute_matrix(self.config_set, self.whatif)
+        self.post_message(self.Computed(matrix))
+
+    def on_matrix_screen_computed(self, message: Computed) -> None:
+        self.matrix = message.matrix
+        self.table.loading = False
+        self._fill()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed resolve is reported: the screen stays usable."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.table.loading = False
+        self.notify(
+            f"{type(error).__name__}: {error}", title="building the matrix failed", severity="error"
+        )
+        self._show_source(Text("The matrix could not be built; r tries again.", style="italic"))
+
+    # -- showing -----------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        matrix = self.matrix
+        if matrix is None:
+            return
+        table = self.table
+        # Rows and columns are found by position: two keys may print alike (`a.b` the
+        # key and `b` under `a`), and a table's keys must be unique.
+        under_cursor = self._at(table.cursor_coordinate) if table.row_count else None
+        at_path = under_cursor[0].path if under_cursor else None
+        at_column = table.cursor_column if table.row_count else None
+        table.clear(columns=True)
+        table.add_column(KEY_COLUMN)
+        for column in matrix.columns:
+            current = column.whatif == self.whatif
+            table.add_column(Text(column.label, style="bold underline" if current else "bold"))
+        self.shown_rows = [row for row in matrix.rows if row.differs or not self.differing_only]
+        room = table.size.width - table.styles.scrollbar_size_vertical
+        key_width, width = column_widths(self.shown_rows, len(matrix.columns), room)
+        for row in self.shown_rows:
+            cells = [cell_text(row, index, width) for index in range(len(matrix.columns))]
+            table.add_row(key_text(row, key_width), *cells)
+        self._show_title(matrix)
+        if not self.shown_rows:
+            self._show_source(Text("No key differs between the override types.", style="italic"))
+            return
+        if at_column is None:  # first shown: start in the main screen's type
+            whatifs = [column.whatif for column in matrix.columns]
+            at_column = whatifs.index(self.whatif) + 1 if self.whatif in whatifs else 1
+        paths = [row.path for row in self.shown_rows]
+        at_row = paths.index(at_path) if at_path in paths else 0
+        table.move_cursor(row=at_row, column=at_column, animate=False)
+        self._describe(table.cursor_coordinate)
+
+    def _show_title(self, matrix: Matrix) -> None:
+        title = Text("keys × override types", style="bold")
+        title.append(f"  environment {matrix.environment}")
+        words = whatif_words(self.whatif)
+        if words:
+            title.append(f"  what-if: {', '.join(words)}")
+        title.append(f"  {matrix.differing} of {len(matrix.rows)} keys differ", style="dim")
+        title.append(
+            "  (showing those; d: all keys)" if self.differing_only else "  (d: differing only)",
+            style="dim",
+        )
+        self.heading = title
+        self.query_one("#matrix-title", Static).update(title)
+
+    def _show_source(self, text: Text) -> None:
+        self.source = text
+        self.query_one("#matrix-source", Static).update(text)
+
+    def _at(self, coordinate: Coordinate) -> tuple[MatrixRow, int | None] | None:
+        """The row at `coordinate` and its column's index in the matrix (None: the key)."""
+        if self.matrix is None or not 0 <= coordinate.row < len(self.shown_rows):
+            return None
+        row = self.shown_rows[coordinate.row]
+        index = coordinate.column - 1
+        return row, index if 0 <= index < len(self.matrix.columns) else None
+
+    def _describe(self, coordinate: Coordinate) -> None:
+        found = self._at(coordinate)
+        if found is None or self.matrix is None:
+            return
+        row, index = found
+        text = Text(row.dotted, style="bold")
+        if index is None:
+            if row.differs:
+                text.append(" differs between the override types; move right to see each")
+            else:
+                text.append(" is the same under every override type")
+        else:
+            label = self.matrix.columns[index].label
+            shown = row.sides[index]
+            if not shown.present:
+                text.append(f" is not set under {label}", style="italic")
+            else:
+                text.append(f" = {plain_text(shown.value, 60)}")
+                text.append(f" under {label}, from ")
+                text.append_text(self.colours.badge(shown.layer))
+                text.append(f" {shown.location}")
+                text.append("  (enter: open it in the tree)", style="dim")
+        self._show_source(text)
+
+    # -- events and actions ------------------------------------------------------------
+
+    @on(DataTable.CellHighlighted, "#matrix-table")
+    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self._describe(event.coordinate)
+
+    @on(DataTable.CellSelected, "#matrix-table")
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        found = self._at(event.coordinate)
+        if found is None or self.matrix is None:
+            return
+        row, index = found
+        whatif = self.whatif if index is None else self.matrix.columns[index].whatif
+        self.dismiss(MatrixChoice(row.path, whatif))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_differing(self) -> None:
+        self.differing_only = not self.differing_only
+        self._fill()
+
+    def action_reload(self) -> None:
+        self.table.loading = True
+        self._compute()
