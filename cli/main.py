@@ -20,6 +20,7 @@ from cli import render
 from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
+from core.context import NO_TYPE
 from core.model import Problem, format_path, parse_path
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -97,9 +98,10 @@ def what_if(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not name:
             raise UsageError(f"--set-env wants NAME=VALUE, not {item!r}")
         set_env[name] = value
+    # --env and --type choose what to look at: the baseline, not a what-if.
     return {
-        "environment": args.environment,
-        "override_type": args.override_type,
+        "base_environment": args.environment,
+        "base_override_type": args.override_type,
         "set_env": set_env,
         "unset_env": list(args.unset_env),
     }
@@ -185,10 +187,13 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
 def validate(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
     runs: list[tuple[str | None, Resolution]] = []
     if args.all_types:
-        for name in [None, *config.override_types()]:
-            runs.append((name, resolve(config, {**options, "override_type": name})))
+        runs.append((None, resolve(config, {**options, "override_type": NO_TYPE})))
+        for type_name in config.override_types():
+            options_for_type = {**options, "base_override_type": type_name}
+            runs.append((type_name, resolve(config, options_for_type)))
     else:
-        runs.append((options["override_type"], resolve(config, options)))
+        resolution = resolve(config, options)
+        runs.append((resolution.context.override_type, resolution))
     seen: set[Problem] = set()
     rows: list[tuple[str | None, Problem]] = []
     for name, resolution in runs:
@@ -238,9 +243,9 @@ def layers(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any])
 
 def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
     mine = resolve(config, options)
-    other_options = {**options, "override_type": args.other_type}
+    other_options = {**options, "base_override_type": args.other_type}
     if args.other_env:
-        other_options["environment"] = args.other_env
+        other_options["base_environment"] = args.other_env
     theirs = resolve(config, other_options)
     found = differences([mine.root, theirs.root])
     names = (_side_name(mine.context), _side_name(theirs.context))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 ENVIRONMENT_VAR = "ENVIRONMENT"
 OVERRIDE_TYPE_VAR = "CONFIG_OVERRIDE_TYPE"
 DEFAULT_ENVIRONMENT = "development"
+# As a what-if override type: no type at all, even where the shell or manifest names one.
+NO_TYPE = "(none)"
 
 # Values of variables named like this are never shown in reasons or change texts.
 SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|private_?key|credential)")
@@ -39,6 +41,10 @@ class Baseline:
     process_env: Mapping[str, str]
     platform: str
     manifest_context: Mapping[str, str] = field(default_factory=dict)
+    # What the user chose to look at (the command line's --env / --type): part of
+    # the real context, so choosing them is not a what-if.
+    environment: str | None = None
+    override_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +95,16 @@ class Context:
         manifest_context: Mapping[str, str] | None = None,
         process_env: Mapping[str, str] | None = None,
         platform: str | None = None,
+        base_environment: str | None = None,
+        base_override_type: str | None = None,
     ) -> Context:
         """The real context (from `process_env`, default `os.environ`, and `platform`,
         default `sys.platform`) with the given what-if changes applied.
+
+        `base_environment` / `base_override_type` are what the user chose to look at
+        (the command line's ``--env`` / ``--type``): they belong to the real context,
+        so `changes` does not list them. `environment` / `override_type` are
+        what-ifs on top; `override_type=NO_TYPE` asks for no type at all.
 
         A variable both set and unset ends up unset; a layer both forced on and off
         ends up forced off.
@@ -100,6 +113,8 @@ class Context:
             dict(os.environ if process_env is None else process_env),
             sys.platform if platform is None else platform,
             dict(manifest_context or {}),
+            base_environment or None,
+            base_override_type or None,
         )
         whatif = WhatIfInputs(
             environment or None,
@@ -181,12 +196,16 @@ def _context_values(
         env.pop(name, None)
     environment = (
         whatif.environment
+        or baseline.environment
         or env.get(ENVIRONMENT_VAR)
         or baseline.manifest_context.get("environment")
         or DEFAULT_ENVIRONMENT
     )
+    if whatif.override_type == NO_TYPE:
+        return environment, None, env
     override_type = (
         whatif.override_type
+        or baseline.override_type
         or env.get(OVERRIDE_TYPE_VAR)
         or baseline.manifest_context.get("override_type")
         or None

@@ -67,7 +67,7 @@ class OverrideManager:
 
     # -- loading ---------------------------------------------------------------------
     def context(self, override_type: str | None = None, **what_if: Any) -> Context:
-        return self.config_set.context(override_type=override_type, **what_if)
+        return self.config_set.context(base_override_type=override_type, **what_if)
 
     def resolve(self, override_type: str | None = None, **what_if: Any) -> Resolution:
         resolution = self.config_set.resolve(self.context(override_type, **what_if))

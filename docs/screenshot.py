@@ -63,7 +63,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from tui.app import ConfscopeApp
 
-    app = ConfscopeApp(ROOT / "sample_configs", override_type="docker")
+    app = ConfscopeApp(ROOT / "sample_configs", base_override_type="docker")
     app.run(headless=True, size=SIZE, auto_pilot=shoot)
     if not OUTPUT.exists():
         return 1

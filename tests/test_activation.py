@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from core.activation import evaluate, merge_order
-from core.context import Context
+from core.context import NO_TYPE, Context
 from core.loading import read_file
 from core.metadata import BASE_PRIORITY, DEFAULT_PRIORITY, INVALID, layer_file
 from core.model import LayerFile, Origin, Problem, Verdict
@@ -717,3 +717,25 @@ def test_what_if_drives_verdicts(layers: SetBuilder) -> None:
         False,
         ("DOCKER_HOST is not set; condition wants it present",),
     )
+
+
+def test_chosen_environment_and_type_are_the_baseline_not_a_what_if() -> None:
+    chosen = Context.build(base_environment="staging", base_override_type="docker", process_env={})
+    assert (chosen.environment, chosen.override_type, chosen.changes) == (
+        "staging",
+        "docker",
+        (),
+    )
+    moved = chosen.with_changes(override_type="local")
+    assert moved.override_type == "local"
+    assert moved.changes == ("CONFIG_OVERRIDE_TYPE=local (was docker)",)
+    assert moved.with_changes(override_type=None).override_type == "docker"
+
+
+def test_no_type_beats_the_shell_and_the_choice() -> None:
+    shell = {"CONFIG_OVERRIDE_TYPE": "docker"}
+    none = Context.build(override_type=NO_TYPE, process_env=shell)
+    assert none.override_type is None
+    assert none.changes == ("CONFIG_OVERRIDE_TYPE unset (was docker)",)
+    chosen = Context.build(base_override_type="local", override_type=NO_TYPE, process_env={})
+    assert chosen.override_type is None

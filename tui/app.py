@@ -104,7 +104,10 @@ class ConfscopeApp(App[int]):
 def whatif_from_context(context: Context) -> WhatIf:
     """The what-if a context was built with (its changes from the real context)."""
     inputs = context.what_if
+    base = context.baseline
     return WhatIf(
+        base_environment=base.environment if base else None,
+        base_override_type=base.override_type if base else None,
         environment=inputs.environment,
         override_type=inputs.override_type,
         set_env=tuple(sorted(inputs.set_env.items())),

@@ -18,6 +18,11 @@ _ENV_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 @dataclass(frozen=True, slots=True)
 class WhatIf:
+    """What the user looks at: the chosen context (`base_*`, from the command line)
+    and the what-ifs on top of it."""
+
+    base_environment: str | None = None
+    base_override_type: str | None = None
     environment: str | None = None
     override_type: str | None = None
     set_env: tuple[tuple[str, str], ...] = ()
@@ -31,6 +36,8 @@ class WhatIf:
         set_env = kwargs.get("set_env") or {}
         pairs = set_env.items() if isinstance(set_env, Mapping) else set_env
         return cls(
+            base_environment=kwargs.get("base_environment") or None,
+            base_override_type=kwargs.get("base_override_type") or None,
             environment=kwargs.get("environment") or None,
             override_type=kwargs.get("override_type") or None,
             set_env=tuple((str(k), str(v)) for k, v in pairs),
@@ -42,6 +49,10 @@ class WhatIf:
     def kwargs(self) -> dict[str, Any]:
         """The keywords for `ConfigSet.context()`; only those that say something."""
         out: dict[str, Any] = {}
+        if self.base_environment is not None:
+            out["base_environment"] = self.base_environment
+        if self.base_override_type is not None:
+            out["base_override_type"] = self.base_override_type
         if self.environment is not None:
             out["environment"] = self.environment
         if self.override_type is not None:
@@ -57,9 +68,15 @@ class WhatIf:
         return out
 
     def with_environment(self, environment: str | None) -> WhatIf:
+        """What-if this environment; the chosen one (or None) is no what-if at all."""
+        if environment == self.base_environment:
+            environment = None
         return replace(self, environment=environment or None)
 
     def with_override_type(self, override_type: str | None) -> WhatIf:
+        """What-if this type (`NO_TYPE`: none); the chosen one (or None) is no what-if."""
+        if override_type == self.base_override_type:
+            override_type = None
         return replace(self, override_type=override_type)
 
     def with_env_change(self, text: str) -> WhatIf:

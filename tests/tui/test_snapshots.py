@@ -62,12 +62,12 @@ def settled(
 
 
 def test_main_screen_says_why_a_value_won(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("database.pool.max_size"))
 
 
 def test_help_screen(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
     assert snap_compare(app, terminal_size=SIZE, run_before=settled(press=("question_mark",)))
 
 
@@ -83,10 +83,10 @@ def test_matrix_screen(snap_compare: Compare) -> None:
         )
         await steady(pilot)
 
-    app = ConfscopeApp(SAMPLES, override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
     assert snap_compare(app, terminal_size=SIZE, run_before=open_matrix)
 
 
 def test_broken_type_shows_its_problems(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, override_type="broken")
+    app = ConfscopeApp(SAMPLES, base_override_type="broken")
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("api.port"))

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from core.configset import ConfigSet
+from core.context import NO_TYPE
 from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
 from tui.commands import GoToKeyProvider
@@ -356,7 +357,7 @@ class MainScreen(Screen[None]):
         if not choices:
             self.notify("No layer names an override type.", severity="warning")
         elif current is not None and current == choices[-1]:
-            self.set_whatif(self.whatif.with_override_type(None))
+            self.set_whatif(self.whatif.with_override_type(NO_TYPE))
         else:
             self.set_whatif(self.whatif.with_override_type(cycle(choices, current)))
 

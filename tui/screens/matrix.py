@@ -7,7 +7,6 @@ what-if (environment, variables, forced layers) is kept: only the override type 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,12 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from core.compare import Side, differences, leaf_paths, side
 from core.configset import ConfigSet
+from core.context import NO_TYPE
 from core.model import KeyPath, Merged, format_path
 from tui.render import LayerColours, plain_text
 from tui.whatif import WhatIf
 from tui.widgets.table import Table
 
-NO_TYPE = "(none)"
 KEY_COLUMN = "key"
 # Column widths in cells: values are cut to share the screen's width between the types,
 # within these bounds (the table scrolls sideways past them); keys are cut at the left.
@@ -42,7 +41,6 @@ SAME_STYLE = "dim"
 ABSENT = "—"
 # The variable the context falls back to when no type is given (see SPEC, "The
 # context"): the "(none)" column unsets it, or it would be a copy of that type's column.
-OVERRIDE_TYPE_VARIABLE = "CONFIG_OVERRIDE_TYPE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +84,7 @@ def matrix_columns(config_set: ConfigSet, whatif: WhatIf) -> list[Column]:
     types = sorted(config_set.override_types())
     if whatif.override_type and whatif.override_type not in types:
         types.append(whatif.override_type)
-    untyped = whatif.with_override_type(None)
-    if OVERRIDE_TYPE_VARIABLE in os.environ or OVERRIDE_TYPE_VARIABLE in dict(whatif.set_env):
-        untyped = untyped.with_env_change(f"-{OVERRIDE_TYPE_VARIABLE}")
-    columns = [Column(NO_TYPE, untyped)]
+    columns = [Column(NO_TYPE, whatif.with_override_type(NO_TYPE))]
     columns += [Column(name, whatif.with_override_type(name)) for name in types]
     return columns
 
