@@ -149,13 +149,13 @@ def wrap(node: Node, layer: str, file: str) -> Merged:
     if kind == SCALAR:
         return Merged(SCALAR, node.value, layer, file, node)
     if kind == MAPPING:
-        return Merged(
-            MAPPING,
-            {k: wrap(v, layer, file) for k, v in node.value.items() if v.tag != "!unset"},
-            layer,
-            file,
-            node,
-        )
+        children: dict[str, Merged] = {}
+        for key, child in node.value.items():
+            if child.kind != SCALAR:
+                children[key] = wrap(child, layer, file)
+            elif child.tag != "!unset":  # scalars inline: most of a tree, one call less each
+                children[key] = Merged(SCALAR, child.value, layer, file, child)
+        return Merged(MAPPING, children, layer, file, node)
     return Merged(SEQUENCE, [wrap(v, layer, file) for v in node.value], layer, file, node)
 
 
@@ -197,6 +197,21 @@ class _Merger:
                     file,
                     node,
                 )
+            elif (
+                existing is not None
+                and node.kind == MAPPING
+                and existing.kind == MAPPING
+                and node.tag is None
+            ):
+                # A section merged key by key: note what it was, then go down.
+                beaten = (existing.layer, existing.file, existing.node)
+                shadowed = existing.shadowed
+                if shadowed is None:
+                    existing.shadowed = [beaten]
+                else:
+                    shadowed.append(beaten)
+                existing.layer, existing.file, existing.node = name, file, node
+                self.mapping(existing, node, (*path, key))
             elif not (top and key == METADATA_KEY):
                 self.entry(children, key, node, path)
 
