@@ -35,7 +35,8 @@ from core.model import (
     parse_path,
 )
 from core.schema import load_schema
-from core.validation import lint_secrets, validate_schema
+from core.secretlint import SecretKeys, secret_problem
+from core.validation import validate_schema
 
 
 @dataclass(slots=True)
@@ -237,8 +238,7 @@ class ConfigSet:
                 verdicts,
                 active,
                 merged,
-                interpolate(merged.root, context.env),
-                lint_secrets(merged.root, secret_keys) if secret_keys else [],
+                *expand_and_lint(merged.root, context.env, secret_keys),
             )
         if not keys:
             return _Tree(
@@ -262,15 +262,15 @@ class ConfigSet:
         def outside(problems: list[Problem]) -> list[Problem]:
             return [p for p in problems if _section(p.path) not in keys]
 
+        expansion_problems, lint_problems = expand_and_lint(sections, context.env, secret_keys)
         return _Tree(
             manifest,
             context,
             verdicts,
             active,
             merged,
-            outside(last.interpolation_problems) + interpolate(sections, context.env),
-            outside(last.lint_problems)
-            + (lint_secrets(sections, secret_keys) if secret_keys else []),
+            outside(last.interpolation_problems) + expansion_problems,
+            outside(last.lint_problems) + lint_problems,
         )
 
     def schema(self, manifest: Manifest) -> tuple[type[BaseModel] | None, list[Problem]]:
@@ -320,11 +320,23 @@ def override_types(layers: Iterable[LayerFile]) -> list[str]:
 
 
 def interpolate(root: Merged, env: Any) -> list[Problem]:
-    """Expand ``${...}`` in every string of the tree in place; collect the errors.
+    """Expand ``${...}`` in every string of the tree in place; collect the errors."""
+    return expand_and_lint(root, env, None)[0]
 
-    Paths are built only for strings that hold a ``$``: this runs on every resolve.
+
+def expand_and_lint(
+    root: Merged, env: Any, secret_keys: re.Pattern[str] | None
+) -> tuple[list[Problem], list[Problem]]:
+    """Interpolation and the plaintext-secret lint, in one walk over the tree.
+
+    Every string with a ``$`` is expanded in place (the lint then sees what the
+    value became); every scalar under a secret-named key is checked. Paths are
+    built only where a problem may be reported. On a large tree each full walk is
+    mostly cache misses, so the two share one.
     """
-    problems: list[Problem] = []
+    expansion_problems: list[Problem] = []
+    lint_problems: list[Problem] = []
+    is_secret = SecretKeys(secret_keys) if secret_keys is not None else None
 
     def expand_node(path: KeyPath, node: Merged) -> None:
         result = expand(node.value, env)
@@ -333,7 +345,7 @@ def interpolate(root: Merged, env: Any) -> list[Problem]:
         if result.error is None:
             node.value = result.value
             return
-        problems.append(
+        expansion_problems.append(
             Problem(
                 "error",
                 result.error,
@@ -346,18 +358,37 @@ def interpolate(root: Merged, env: Any) -> list[Problem]:
             )
         )
 
-    stack: list[tuple[KeyPath, Merged]] = [((), root)]
+    def lint_node(path: KeyPath, node: Merged) -> None:
+        problem = secret_problem(path, node)
+        if problem is not None:
+            lint_problems.append(problem)
+
+    # (path, node, the nearest key: list items are as secret as their list's key)
+    stack: list[tuple[KeyPath, Merged, str | None]] = [((), root, None)]
     while stack:
-        path, node = stack.pop()
-        items = node.value.items() if node.kind == MAPPING else enumerate(node.value)
-        for key, child in items:
-            if child.kind == SCALAR:
+        path, node, nearest = stack.pop()
+        if node.kind == MAPPING:
+            for key, child in node.value.items():
+                if child.kind != SCALAR:
+                    stack.append(((*path, key), child, key))
+                    continue
                 value = child.value
                 if value.__class__ is str and "$" in value:
                     expand_node((*path, key), child)
-            else:
-                stack.append(((*path, key), child))
-    return problems
+                if is_secret is not None and is_secret(key):
+                    lint_node((*path, key), child)
+        else:
+            secret = is_secret is not None and is_secret(nearest)
+            for index, child in enumerate(node.value):
+                if child.kind != SCALAR:
+                    stack.append(((*path, index), child, nearest))
+                    continue
+                value = child.value
+                if value.__class__ is str and "$" in value:
+                    expand_node((*path, index), child)
+                if secret:
+                    lint_node((*path, index), child)
+    return expansion_problems, lint_problems
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:

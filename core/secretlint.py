@@ -16,44 +16,56 @@ from core.model import (
 _METADATA = "_metadata"
 
 
+class SecretKeys:
+    """Whether a key names a secret; keys repeat, so each is matched once."""
+
+    __slots__ = ("pattern", "matched")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.matched: dict[str, bool] = {}
+
+    def __call__(self, key: str | None) -> bool:
+        if key is None:
+            return False
+        hit = self.matched.get(key)
+        if hit is None:
+            hit = self.matched[key] = self.pattern.search(key) is not None
+        return hit
+
+
+def secret_problem(path: tuple[str | int, ...], node: Merged) -> Problem | None:
+    """The problem with a secret-named scalar, if its text is written in a file."""
+    value = node.value
+    if not isinstance(value, str) or not value.strip() or not _literal(node):
+        return None
+    shown = format_path(path)
+    return Problem(
+        "error",
+        f"{shown} is stored in plain text in {node.file}; encrypt it with"
+        " 'confscope secrets encrypt' or read it from an environment variable",
+        shown,
+        node.file,
+        node.line,
+        node.column,
+        node.layer,
+        "plaintext-secret",
+    )
+
+
 def lint_secrets(root: Merged, secret_keys: re.Pattern[str]) -> list[Problem]:
     """Secret-named keys whose value is written in a file in the clear.
 
-    It runs on every resolve, so it walks mappings itself and builds a path only for
-    a scalar whose key matches (keys repeat, so each key is matched once).
+    It walks mappings itself and builds a path only for a scalar whose key matches.
+    (A resolve runs the same check inside its interpolation pass instead.)
     """
     problems: list[Problem] = []
-    matched: dict[str, bool] = {}
-
-    def is_secret(key: str | None) -> bool:
-        if key is None:
-            return False
-        hit = matched.get(key)
-        if hit is None:
-            hit = matched[key] = secret_keys.search(key) is not None
-        return hit
+    is_secret = SecretKeys(secret_keys)
 
     def check(path: tuple[str | int, ...], node: Merged) -> None:
-        value = node.value
-        if not isinstance(value, str) or not value.strip() or not _literal(node):
-            return
-        shown = format_path(path)
-        message = (
-            f"{shown} is stored in plain text in {node.file}; encrypt it with"
-            " 'confscope secrets encrypt' or read it from an environment variable"
-        )
-        problems.append(
-            Problem(
-                "error",
-                message,
-                shown,
-                node.file,
-                node.line,
-                node.column,
-                node.layer,
-                "plaintext-secret",
-            )
-        )
+        problem = secret_problem(path, node)
+        if problem is not None:
+            problems.append(problem)
 
     stack: list[tuple[tuple[str | int, ...], Merged, str | None]] = [((), root, None)]
     try:
