@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -230,26 +231,12 @@ class ConfigSet:
                         keys = None
                         break
                     keys |= changed
+        tree = partial(_Tree, manifest, context, verdicts, active)
         if last is None or keys is None:
             merged = merge_layers(active)
-            return _Tree(
-                manifest,
-                context,
-                verdicts,
-                active,
-                merged,
-                *expand_and_lint(merged.root, context.env, secret_keys),
-            )
+            return tree(merged, *expand_and_lint(merged.root, context.env, secret_keys))
         if not keys:
-            return _Tree(
-                manifest,
-                context,
-                verdicts,
-                active,
-                last.merged,
-                last.interpolation_problems,
-                last.lint_problems,
-            )
+            return tree(last.merged, last.interpolation_problems, last.lint_problems)
         merged = remerge(last.merged, active, keys)
         sections = Merged(
             MAPPING,
@@ -263,11 +250,7 @@ class ConfigSet:
             return [p for p in problems if _section(p.path) not in keys]
 
         expansion_problems, lint_problems = expand_and_lint(sections, context.env, secret_keys)
-        return _Tree(
-            manifest,
-            context,
-            verdicts,
-            active,
+        return tree(
             merged,
             outside(last.interpolation_problems) + expansion_problems,
             outside(last.lint_problems) + lint_problems,

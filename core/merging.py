@@ -159,6 +159,19 @@ def wrap(node: Node, layer: str, file: str) -> Merged:
     return Merged(SEQUENCE, [wrap(v, layer, file) for v in node.value], layer, file, node)
 
 
+def overtake(existing: Merged, layer: str, file: str, node: Node) -> None:
+    """`node` of `layer` now defines `existing`: remember the definition it beat.
+
+    (The merge loop repeats this inline for a value over a value, its hot path.)
+    """
+    beaten = (existing.layer, existing.file, existing.node)
+    if existing.shadowed is None:
+        existing.shadowed = [beaten]
+    else:
+        existing.shadowed.append(beaten)
+    existing.layer, existing.file, existing.node = layer, file, node
+
+
 def definition(merged: Merged) -> tuple[str, str, Node]:
     """What `Merged.shadowed` keeps of a beaten definition."""
     return (merged.layer, merged.file, merged.node)
@@ -204,13 +217,7 @@ class _Merger:
                 and node.tag is None
             ):
                 # A section merged key by key: note what it was, then go down.
-                beaten = (existing.layer, existing.file, existing.node)
-                shadowed = existing.shadowed
-                if shadowed is None:
-                    existing.shadowed = [beaten]
-                else:
-                    shadowed.append(beaten)
-                existing.layer, existing.file, existing.node = name, file, node
+                overtake(existing, name, file, node)
                 self.mapping(existing, node, (*path, key))
             elif not (top and key == METADATA_KEY):
                 self.entry(children, key, node, path)
@@ -224,13 +231,7 @@ class _Merger:
                 children[key] = wrap(node, self.name, self.file)
             return
         if tag is None and node.kind == MAPPING and existing.kind == MAPPING:
-            shadowed = existing.shadowed
-            before = definition(existing)
-            if shadowed is None:
-                existing.shadowed = [before]
-            else:
-                shadowed.append(before)
-            existing.layer, existing.file, existing.node = self.name, self.file, node
+            overtake(existing, self.name, self.file, node)
             self.mapping(existing, node, (*path, key))
             return
         if tag is None or tag == "!replace":

@@ -18,8 +18,6 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -31,6 +29,7 @@ from tui.commands import GoToKeyProvider
 from tui.editor import editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
+from tui.screens.plain import PlainScreen
 from tui.view import View, filter_paths, resolve_view
 from tui.whatif import WhatIf, cycle
 from tui.widgets.config_tree import ConfigTree
@@ -40,7 +39,7 @@ from tui.widgets.layers import LayersPanel, LayerTable
 from tui.widgets.problems import ProblemsPanel
 
 
-class MainScreen(Screen[None]):
+class MainScreen(PlainScreen[None]):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#tree"
     COMMANDS = {GoToKeyProvider}
@@ -106,19 +105,6 @@ class MainScreen(Screen[None]):
         self._watching: list[Path] | None = None
         self._detail_path: KeyPath | None = None
         self._go_to_after_resolve: KeyPath | None = None
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """As `Widget.notify`, but plain text by default: notifications carry file
-        names and engine messages, which must never be read as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):

@@ -18,8 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +26,7 @@ from core.configset import ConfigSet
 from core.context import NO_TYPE
 from core.model import KeyPath, Merged, format_path
 from tui.render import LayerColours, plain_text
+from tui.screens.plain import PlainScreen
 from tui.whatif import WhatIf
 from tui.widgets.table import Table
 
@@ -157,7 +156,7 @@ def whatif_words(whatif: WhatIf) -> list[str]:
     return words
 
 
-class MatrixScreen(Screen[MatrixChoice | None]):
+class MatrixScreen(PlainScreen[MatrixChoice | None]):
     CSS_PATH = "matrix.tcss"
     AUTO_FOCUS = "#matrix-table"
 
@@ -187,18 +186,6 @@ class MatrixScreen(Screen[MatrixChoice | None]):
         self.heading = Text()
         self.source = Text()
         self._lock = threading.Lock()
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Plain text by default: messages carry file names, never markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def compose(self) -> ComposeResult:
         yield Static("resolving every override type…", id="matrix-title")
