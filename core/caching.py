@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +65,9 @@ class ParseCache:
         self.hits = 0
         self.misses = 0
         self.parses = 0
+        # Several ConfigSets may share one cache (the TUI's main and matrix screens
+        # resolve from worker threads).
+        self._lock = threading.RLock()
 
     def clear(self) -> None:
         self._entries.clear()
@@ -75,6 +79,10 @@ class ParseCache:
 
     def parse(self, path: Path, display: str) -> tuple[ParsedFile, FileIdentity | None]:
         """The parsed file, from the cache when its identity is unchanged."""
+        with self._lock:
+            return self._parse(path, display)
+
+    def _parse(self, path: Path, display: str) -> tuple[ParsedFile, FileIdentity | None]:
         now = time.monotonic()
         cached = self._entries.get(path) if self.enabled else None
         if cached is not None and self.ttl is not None and now - cached.stored_at > self.ttl:

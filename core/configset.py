@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from core.activation import Context, evaluate, layer_file, merge_order
-from core.caching import CacheStats, FileIdentity, ParseCache, with_layer
+from core.caching import CacheStats, ParseCache, with_layer
 from core.interpolation import expand
 from core.manifest import Manifest, display_path, layer_files, load_manifest
 from core.merging import MergeResult, Removal, changed_keys, merge_layers, remerge
@@ -128,6 +129,9 @@ class ConfigSet:
         self._schema_key: tuple[Any, ...] | None = None
         self._schema: tuple[type[BaseModel] | None, list[Problem]] = (None, [])
         self._last: _Tree | None = None
+        # One resolve at a time: the parse cache and the last tree are shared state,
+        # and a TUI resolves from worker threads.
+        self._lock = threading.RLock()
 
     @property
     def cache_stats(self) -> CacheStats:
@@ -150,14 +154,10 @@ class ConfigSet:
             layer_problems.extend(with_layer(parsed.problems + meta_problems, layer.name))
         return manifest, layers, set_problems, layer_problems
 
-    def identities(self) -> dict[Path, FileIdentity | None]:
-        """What each layer file is now, for a caller that wants to know if anything changed."""
-        _manifest, layers, _set, _layer = self.load_layers()
-        return {layer.path: self.cache.parse(layer.path, layer.display)[1] for layer in layers}
-
     def override_types(self) -> list[str]:
         """Every override type some layer's conditions name, in file order."""
-        _manifest, layers, _set, _layer = self.load_layers()
+        with self._lock:
+            _manifest, layers, _set, _layer = self.load_layers()
         return override_types(layers)
 
     def context(self, **what_if: Any) -> Context:
@@ -165,7 +165,7 @@ class ConfigSet:
         return Context.build(manifest_context=manifest.context, **what_if)
 
     def resolve(self, context: Context | None = None, *, schema: bool = True) -> Resolution:
-        with gc_paused():
+        with self._lock, gc_paused():
             return self._resolve(context, schema)
 
     def _resolve(self, context: Context | None, schema: bool) -> Resolution:

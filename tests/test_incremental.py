@@ -114,3 +114,27 @@ def test_a_one_line_change_parses_one_file_and_keeps_other_sections(tmp_path: Pa
     assert second.plain() == {"alpha": {"a": 30}, "beta": {"b": 4}}
     assert second.root.value["beta"] is first.root.value["beta"]  # reused, not rebuilt
     assert first.plain()["alpha"] == {"a": 3}  # the earlier resolution is left as it was
+
+
+def test_concurrent_resolves_of_one_set_agree_with_sequential_ones(tmp_path: Path) -> None:
+    import threading
+
+    write_set(tmp_path, [{"alpha": {"a": 1}}, {"alpha": {"a": "${V:-d}"}}, {"beta": {"b": 2}}])
+    config = ConfigSet(tmp_path)
+    contexts = [config.context(process_env={"V": str(i)}) for i in range(4)]
+    expected = [ConfigSet(tmp_path).resolve(c, schema=False).plain() for c in contexts]
+    failures: list[str] = []
+
+    def worker(index: int) -> None:
+        for round_ in range(10):
+            which = (index + round_) % len(contexts)
+            got = config.resolve(contexts[which], schema=False).plain()
+            if got != expected[which]:
+                failures.append(f"{which}: {got} != {expected[which]}")
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -177,7 +177,9 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
         super().__init__()
         # A set of its own: the main screen's resolves share their parse cache, and a
         # resolve in this screen's thread must not race one in the main screen's.
-        self.config_set = ConfigSet(config_set.root)
+        # Its own set (its resolves vary the type, which would defeat the main
+        # screen's incremental reload), sharing the main screen's parsed files.
+        self.config_set = ConfigSet(config_set.root, cache=config_set.cache)
         self.whatif = whatif
         self.colours = colours or LayerColours()
         self.matrix: Matrix | None = None
