@@ -186,3 +186,98 @@ def test_metadata_never_reaches_the_merged_config() -> None:
 
 def merged_leaves(node: Merged) -> int:
     return sum(1 for _ in node.walk())
+
+
+# -- provenance end to end on generated files ----------------------------------------
+
+small_keys = st.sampled_from(["a", "b", "c"])
+leaf_values = st.one_of(st.integers(0, 99), st.sampled_from(["x", "y z"]))
+layer_dicts = st.recursive(
+    leaf_values,
+    lambda inner: st.dictionaries(small_keys, inner, min_size=1, max_size=3),
+    max_leaves=8,
+).filter(lambda v: isinstance(v, dict))
+
+
+def emit_with_positions(
+    tree: dict[str, Any], file: str, header: list[str]
+) -> tuple[str, dict[tuple[str, ...], tuple[str, int, int]]]:
+    """Block YAML, and where each key stands (file, line, column), by path."""
+    lines = list(header)
+    where: dict[tuple[str, ...], tuple[str, int, int]] = {}
+
+    def emit(mapping: dict[str, Any], path: tuple[str, ...], indent: int) -> None:
+        for key, value in mapping.items():
+            where[(*path, key)] = (file, len(lines) + 1, indent + 1)
+            if isinstance(value, dict):
+                lines.append(" " * indent + f"{key}:  # section")
+                emit(value, (*path, key), indent + 4)
+            else:
+                shown = value if isinstance(value, int) else f'"{value}"'
+                lines.append(" " * indent + f"{key}: {shown}")
+
+    emit(tree, (), 0)
+    return "\n".join(lines) + "\n", where
+
+
+def reference_winners(
+    layers: list[tuple[dict[str, Any], dict[tuple[str, ...], tuple[str, int, int]]]],
+) -> dict[tuple[str, ...], tuple[str, int, int]]:
+    """Leaf path → the position of its winning definition, by the plain merge rules."""
+    merged: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], tuple[str, int, int]] = {}
+
+    def apply(
+        target: dict[str, Any],
+        source: dict[str, Any],
+        path: tuple[str, ...],
+        where: dict[tuple[str, ...], tuple[str, int, int]],
+    ) -> None:
+        for key, value in source.items():
+            here = (*path, key)
+            if isinstance(value, dict) and isinstance(target.get(key), dict):
+                apply(target[key], value, here, where)
+                continue
+            for stale in [p for p in origin if p[: len(here)] == here]:
+                del origin[stale]
+            target[key] = value
+            for p, position in where.items():
+                if p[: len(here)] == here:
+                    origin[p] = position
+
+    for tree, where in layers:
+        apply(merged, tree, (), where)
+
+    def leaves(value: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        if isinstance(value, dict):
+            return [leaf for k, v in value.items() for leaf in leaves(v, (*path, k))]
+        return [path]
+
+    return {leaf: origin[leaf] for leaf in leaves(merged, ())}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(layer_dicts, min_size=1, max_size=4))
+def test_winning_positions_on_generated_sets(tmp_path_factory: Any, trees: list) -> None:
+    from core.configset import ConfigSet
+
+    root = tmp_path_factory.mktemp("set")
+    (root / "overrides").mkdir()
+    layers = []
+    for index, tree in enumerate(trees):
+        if index == 0:
+            file, header = "base.yml", ["# base"]
+        else:
+            file = f"overrides/o{index}.yml"
+            header = ["_metadata:", f"  name: o{index}", f"  priority: {index}", ""]
+        text, where = emit_with_positions(tree, file, header)
+        (root / file).write_text(text)
+        layers.append((tree, where))
+    config = ConfigSet(root)
+    resolution = config.resolve(config.context(process_env={}), schema=False)
+    found = {
+        tuple(str(k) for k in path): (node.file, node.line, node.column)
+        for path, node in resolution.root.walk()
+        if node.kind != MAPPING
+    }
+    assert found == reference_winners(layers)
