@@ -11,6 +11,7 @@ metadata and its good keys.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,9 +86,13 @@ def read_source(path: Path, display: str) -> tuple[bytes | None, Problem | None]
         return None, Problem("error", message, "", display, code="io")
 
     try:
-        if path.is_dir():
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
             return refuse(f"{display} is a directory, not a YAML file")
-        size = os.stat(path).st_size
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or a device would block the read forever.
+            return refuse(f"{display} is not a regular file; refusing to read it")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             return refuse(

@@ -218,3 +218,12 @@ def test_generated_files_round_trip_values_and_positions(tree: dict) -> None:
     found: list[tuple[int, int]] = []
     positions(parsed.root, found)
     assert found == expected, lines
+
+
+def test_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yml"
+    os.mkfifo(fifo)
+    [problem] = read_file(fifo, "pipe.yml").problems
+    assert problem.code == "io" and "not a regular file" in problem.message
