@@ -55,7 +55,10 @@ async def test_a_problem_appears_on_save_and_goes_when_fixed(config_dir: Path) -
         [problem] = problems(run)
         assert problem.startswith("database.host overrides/docker.yml:6:")
         assert "MISSING_HOST" in problem
-        assert any(n == "reloaded overrides/docker.yml" for n in run.notices())
+        # The notice is posted with the new tree but recorded when it is dispatched.
+        await run.wait_for(
+            lambda: "reloaded overrides/docker.yml" in run.notices(), "the reload notice"
+        )
         # Refreshed in place: database is still expanded and the cursor is where it was.
         assert tree.cursor_path == ("database", "user")
         assert ("database",) in tree.expanded_paths()

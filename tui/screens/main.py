@@ -81,11 +81,10 @@ class MainScreen(PlainScreen[None]):
 
     @dataclass
     class Resolved(Message):
-        """A resolve finished; `reason` (if any) is told to the user."""
+        """A resolve finished (dropped unless `generation` is the latest request)."""
 
         view: View
         generation: int
-        reason: str | None
 
     @dataclass
     class FilesChanged(Message):
@@ -105,6 +104,7 @@ class MainScreen(PlainScreen[None]):
         self._watching: list[Path] | None = None
         self._detail_path: KeyPath | None = None
         self._go_to_after_resolve: KeyPath | None = None
+        self._untold: list[str] = []  # why the shown tree is being refreshed
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -129,16 +129,19 @@ class MainScreen(PlainScreen[None]):
     # -- resolving ---------------------------------------------------------------------
 
     def request_resolve(self, reason: str | None = None) -> None:
+        # A newer request drops an older result; its reason (a save) is still told.
         self._generation += 1
-        self._resolve(self._generation, self.whatif, reason)
+        if reason:
+            self._untold.append(reason)
+        self._resolve(self._generation, self.whatif)
 
     @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
-    def _resolve(self, generation: int, whatif: WhatIf, reason: str | None) -> None:
+    def _resolve(self, generation: int, whatif: WhatIf) -> None:
         # Thread workers are not stopped by `exclusive`; the lock keeps two resolves
         # from sharing the parse cache at once, and `generation` drops stale results.
         with self._resolve_lock:
             view = resolve_view(self.config_set, whatif, self.last_good)
-        self.post_message(self.Resolved(view, generation, reason))
+        self.post_message(self.Resolved(view, generation))
 
     def on_main_screen_resolved(self, message: Resolved) -> None:
         if message.generation != self._generation:
@@ -152,8 +155,9 @@ class MainScreen(PlainScreen[None]):
         if self._go_to_after_resolve is not None:
             self.go_to(self._go_to_after_resolve)
             self._go_to_after_resolve = None
-        if message.reason:
-            self.notify(message.reason, title="confscope")
+        if self._untold:
+            self.notify(", ".join(dict.fromkeys(self._untold)), title="confscope")
+            self._untold.clear()
         if view.stale_because is not None:
             problem = view.stale_because
             self.notify(
