@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from core.activation import Context, evaluate, layer_file, merge_order
 from core.caching import CacheStats, ParseCache, with_layer
 from core.interpolation import expand
-from core.manifest import Manifest, display_path, layer_files, load_manifest
+from core.manifest import Manifest, display_path, layer_files, load_manifest, locate_key
 from core.merging import MergeResult, Removal, changed_keys, merge_layers, remerge
 from core.model import (
     MAPPING,
@@ -266,7 +266,17 @@ class ConfigSet:
             stamp = None
         key = (manifest.schema, stamp)
         if key != self._schema_key:
-            self._schema = load_schema(manifest.schema, manifest.root)
+            model, problems = load_schema(manifest.schema, manifest.root)
+            # A schema that names no file of its own is told at the manifest's line.
+            where = locate_key(manifest, "schema")
+            if where is not None:
+                problems = [
+                    replace(p, file=where[0], line=where[1], column=1 if where[1] else None)
+                    if p.file is None
+                    else p
+                    for p in problems
+                ]
+            self._schema = (model, problems)
             self._schema_key = key
         return self._schema
 

@@ -115,6 +115,18 @@ def _find_sops_yml(start: Path, stop: Path | None) -> Path | None:
     return None
 
 
+def locate_key(manifest: Manifest, key: str) -> tuple[str, int | None] | None:
+    """Where the manifest defines `key`: its file as shown, and the line if found."""
+    if manifest.file is None:
+        return None
+    try:
+        text = manifest.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    display = display_path(manifest.file, manifest.root)
+    return display, _Reader(text, display).key_line(key)
+
+
 class _Reader:
     """Collects problems about one manifest, each at the line of its key when known."""
 

@@ -183,3 +183,13 @@ def test_core_imports_neither_textual_nor_rich() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_schema_that_cannot_load_is_told_at_the_manifest_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "confscope.toml").write_text('# the set\nschema = "missing.py:Model"\n')
+    (tmp_path / "base.yml").write_text("a: 1\n")
+    code, out, _ = run(capsys, "-C", str(tmp_path), "validate")
+    assert code == 1
+    assert out.startswith("confscope.toml:2:1: error: the schema file missing.py does not exist")
