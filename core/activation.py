@@ -41,11 +41,11 @@ from core.metadata import (
     CONDITION_KEYS,
     INVALID,
     METADATA_KEY,
-    did_you_mean,
     layer_file,
     metadata_node,
 )
 from core.model import SEQUENCE, LayerFile, Node, Problem, Verdict
+from core.words import did_you_mean
 
 # Context and layer_file are read here by the engine's callers: one import for all.
 __all__ = ["Context", "evaluate", "layer_file", "merge_order"]

@@ -23,7 +23,6 @@ code ``manifest`` and the manifest falls back to the default for that entry.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model import Problem, Severity
+from core.words import describe, did_you_mean
 
 __all__ = [
     "DEFAULT_BASE_CANDIDATES",
@@ -204,22 +204,7 @@ class _Reader:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return describe(value, mapping="a table")
 
 
 def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
@@ -327,7 +312,7 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if key not in _KNOWN_KEYS:
             reader.add(
                 "error",
-                f"unknown manifest key '{key}'{_did_you_mean(key, _KNOWN_KEYS)}; it is ignored",
+                f"unknown manifest key '{key}'{did_you_mean(key, _KNOWN_KEYS)}; it is ignored",
                 key,
             )
 
@@ -392,7 +377,7 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
                 if key not in CONTEXT_KEYS:
                     reader.add(
                         "error",
-                        f"unknown context key '{key}'{_did_you_mean(key, CONTEXT_KEYS)};"
+                        f"unknown context key '{key}'{did_you_mean(key, CONTEXT_KEYS)};"
                         f" the context has {' and '.join(CONTEXT_KEYS)}",
                         key,
                         "context",

@@ -7,13 +7,12 @@ inactive: a layer whose conditions cannot be checked never takes part by acciden
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from core.model import MAPPING, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
+from core.words import describe, did_you_mean
 
 METADATA_KEY = "_metadata"
 METADATA_KEYS = ("name", "priority", "description", "conditions")
@@ -28,26 +27,12 @@ INVALID = "invalid"
 # --- reading metadata ----------------------------------------------------------
 
 
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _describe(node: Node) -> str:
     if node.kind == MAPPING:
         return "a mapping"
     if node.kind == SEQUENCE:
         return "a list"
-    value = node.value
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {node.raw or value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    return f"a {type(value).__name__} value"
+    return describe(node.value, node.raw)
 
 
 def _scalar_text(node: Node) -> str | None:
