@@ -213,7 +213,7 @@ def validate(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any
     else:
         for name, problem in rows:
             prefix = f"[{name or 'no type'}] " if args.all_types else ""
-            print(prefix + render.problem_line(problem))
+            print(f"{prefix}{problem}")
         errors = sum(1 for _, p in rows if p.severity == "error")
         warnings = len(rows) - errors
         scope = ", ".join(n or "no type" for n, _ in runs)

@@ -191,16 +191,8 @@ def removal_text(path: KeyPath, removal: Removal, reveal: bool) -> str:
 
 
 def compact(value: Any, limit: int = 60) -> str:
-    text = (
-        json.dumps(value, default=str, ensure_ascii=False) if not isinstance(value, str) else value
-    )
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def problem_line(problem: Problem) -> str:
-    return str(problem)
 
 
 def github_annotation(problem: Problem) -> str:

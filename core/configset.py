@@ -177,7 +177,7 @@ class ConfigSet:
         ordered = merge_order(layers)
         active_names = {v.layer for v in verdicts if v.active}
         active = [layer for layer, v in zip(ordered, verdicts, strict=True) if v.active]
-        secret_keys = _compile(manifest.secret_keys)
+        secret_keys = manifest.secret_pattern
         tree = self._tree(manifest, context, verdicts, active, secret_keys)
         self._last = tree
         problems = list(set_problems)
@@ -382,13 +382,6 @@ def expand_and_lint(
                 if secret:
                     lint_node((*path, index), child)
     return expansion_problems, lint_problems
-
-
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None  # the manifest step already reported it
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:

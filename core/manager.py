@@ -129,7 +129,7 @@ class OverrideManager:
         problems += merged.problems
         problems += interpolate(merged.root, self.context(self.override_type).env)
         model = self.config_set.schema(manifest)[0] if manifest.schema else None
-        secret_keys = _compile_or_none(manifest.secret_keys)
+        secret_keys = manifest.secret_pattern
         problems += validate(merged.root, model=model, secret_keys=secret_keys, layers=bases)
         return OverrideValidationResult.of(problems)
 
@@ -233,12 +233,3 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
         else:
             result[key] = value
     return result
-
-
-def _compile_or_none(pattern: str) -> Any:
-    import re
-
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None

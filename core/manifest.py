@@ -73,6 +73,11 @@ class Manifest:
     context: Mapping[str, str] = field(default_factory=dict)
     sops_config: Path | None = None
 
+    @property
+    def secret_pattern(self) -> re.Pattern[str]:
+        """`secret_keys` compiled (`load_manifest` only keeps a pattern that compiles)."""
+        return re.compile(self.secret_keys)
+
 
 def display_path(path: Path, root: Path) -> str:
     """`path` relative to the set root when inside it (posix style), else absolute."""
