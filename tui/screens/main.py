@@ -7,7 +7,6 @@ screen sends that view down to every widget. Widgets send messages up.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -100,7 +99,6 @@ class MainScreen(PlainScreen[None]):
         self.colours = LayerColours()
         self.filter_query = ""
         self._generation = 0
-        self._resolve_lock = threading.Lock()
         self._watching: list[Path] | None = None
         self._detail_path: KeyPath | None = None
         self._go_to_after_resolve: KeyPath | None = None
@@ -137,10 +135,9 @@ class MainScreen(PlainScreen[None]):
 
     @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
     def _resolve(self, generation: int, whatif: WhatIf) -> None:
-        # Thread workers are not stopped by `exclusive`; the lock keeps two resolves
-        # from sharing the parse cache at once, and `generation` drops stale results.
-        with self._resolve_lock:
-            view = resolve_view(self.config_set, whatif, self.last_good)
+        # Thread workers are not stopped by `exclusive`: the set serialises resolves
+        # itself, and `generation` drops stale results.
+        view = resolve_view(self.config_set, whatif, self.last_good)
         self.post_message(self.Resolved(view, generation))
 
     def on_main_screen_resolved(self, message: Resolved) -> None:

@@ -7,7 +7,6 @@ what-if (environment, variables, forced layers) is kept: only the override type 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -187,7 +186,6 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
         self.shown_rows: list[MatrixRow] = []
         self.heading = Text()
         self.source = Text()
-        self._lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static("resolving every override type…", id="matrix-title")
@@ -227,8 +225,7 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
 
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def _compute(self) -> None:
-        with self._lock:
-            matrix = compute_matrix(self.config_set, self.whatif)
+        matrix = compute_matrix(self.config_set, self.whatif)
         self.post_message(self.Computed(matrix))
 
     def on_matrix_screen_computed(self, message: Computed) -> None:
