@@ -143,27 +143,29 @@ class LayersPanel(Vertical):
         self.border_title = f"layers: {active} of {len(resolution.verdicts)} active"
         self._show_context(view)
 
+    def _offer(
+        self, selector: str, choices: list[str], shown: list[str], current: str | None
+    ) -> list[str]:
+        """Show `choices` in a select (options rebuilt only when they changed), with
+        `current` chosen or nothing; returns what it now shows."""
+        select = self.query_one(selector, Select)
+        if choices != shown:
+            select.set_options((Text(name), name) for name in choices)
+        if current in choices:
+            select.value = current
+        else:
+            select.clear()
+        return choices
+
     def _show_context(self, view: View) -> None:
         context = view.resolution.context
         environments = view.environments()
         types = view.override_types()
         with self.prevent(Select.Changed):
-            env_select = self.query_one("#whatif-environment", Select)
-            if environments != self._environments:
-                env_select.set_options((Text(name), name) for name in environments)
-                self._environments = environments
-            if context.environment in environments:
-                env_select.value = context.environment
-            else:
-                env_select.clear()
-            type_select = self.query_one("#whatif-type", Select)
-            if types != self._types:
-                type_select.set_options((Text(name), name) for name in types)
-                self._types = types
-            if context.override_type in types:
-                type_select.value = context.override_type
-            else:
-                type_select.clear()
+            self._environments = self._offer(
+                "#whatif-environment", environments, self._environments, context.environment
+            )
+            self._types = self._offer("#whatif-type", types, self._types, context.override_type)
         changes = Text()
         if context.changes:
             changes.append("what-if: ", style="bold yellow")
