@@ -302,14 +302,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def override_types(layers: Iterable[LayerFile]) -> list[str]:
+def condition_values(layers: Iterable[LayerFile], condition: str) -> list[str]:
+    """Every value some layer's `condition` names (``environment``, ``override_type``),
+    in file order."""
     found: list[str] = []
     for layer in layers:
-        wanted = layer.conditions.get("override_type") if layer.conditions else None
+        wanted = layer.conditions.get(condition) if layer.conditions else None
         for name in [wanted] if isinstance(wanted, str) else wanted or []:
             if isinstance(name, str) and name not in found:
                 found.append(name)
     return found
+
+
+def override_types(layers: Iterable[LayerFile]) -> list[str]:
+    return condition_values(layers, "override_type")
 
 
 def interpolate(root: Merged, env: Any) -> list[Problem]:

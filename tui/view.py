@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.configset import ConfigSet, Resolution, override_types
+from core.configset import ConfigSet, Resolution, condition_values, override_types
 from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
 from tui.render import scalar_text
 from tui.whatif import WhatIf
@@ -78,12 +78,7 @@ class View:
 
     def environments(self) -> list[str]:
         """Environments some layer's conditions name, the usual ones, and the current one."""
-        found: list[str] = []
-        for layer in self.resolution.layers:
-            wanted = (layer.conditions or {}).get("environment")
-            for name in [wanted] if isinstance(wanted, str) else wanted or []:
-                if isinstance(name, str) and name not in found:
-                    found.append(name)
+        found = condition_values(self.resolution.layers, "environment")
         for name in DEFAULT_ENVIRONMENTS + (self.resolution.context.environment,):
             if name and name not in found:
                 found.append(name)
