@@ -132,37 +132,32 @@ class Bench:
         notes = "CParser(bytes).get_event() over every file, bytes read beforehand"
         return [timed_row("floor: libyaml events", value, ratio="1.00×", notes=notes)]
 
-    def cold(self) -> list[Row]:
-        value = measure(engine.cold_load(self.gset.root, self.gset.env, self.plan.fast_runs))
-        self.cold_ms, self.cold_stat = value.median_ms, value
-        ratio = self.cold_ms / self.floor_ms
-        notes = "fresh ConfigSet, cache off: parse, activation, merge, provenance, ${...}"
+    def floor_target(self, name: str, value: Stat, limit: float, notes: str) -> list[Row]:
+        """A row held to at most `limit` times the floor of this run."""
+        ratio = value.median_ms / self.floor_ms
         return [
             timed_row(
-                "cold load",
+                name,
                 value,
                 ratio=times(ratio),
-                target=f"≤ {COLD_MAX_FLOOR:g}× floor",
-                passed=ratio <= COLD_MAX_FLOOR,
+                target=f"≤ {limit:g}× floor",
+                passed=ratio <= limit,
                 notes=notes,
             )
         ]
 
+    def cold(self) -> list[Row]:
+        value = measure(engine.cold_load(self.gset.root, self.gset.env, self.plan.fast_runs))
+        self.cold_ms, self.cold_stat = value.median_ms, value
+        notes = "fresh ConfigSet, cache off: parse, activation, merge, provenance, ${...}"
+        return self.floor_target("cold load", value, COLD_MAX_FLOOR, notes)
+
     def reload(self) -> list[Row]:
         timed = engine.reload(self.gset, self.plan.fast_runs)
-        value = measure(timed)
-        ratio = value.median_ms / self.floor_ms
         notes = "; ".join([*timed.notes, "cache on, plain write (mtime now)"])
-        return [
-            timed_row(
-                "reload after 1-line edit",
-                value,
-                ratio=times(ratio),
-                target=f"≤ {RELOAD_MAX_FLOOR:g}× floor",
-                passed=ratio <= RELOAD_MAX_FLOOR,
-                notes=notes,
-            )
-        ]
+        return self.floor_target(
+            "reload after 1-line edit", measure(timed), RELOAD_MAX_FLOOR, notes
+        )
 
     def validation(self) -> list[Row]:
         value = measure(engine.validation(self.gset, self.plan.fast_runs))
