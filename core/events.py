@@ -4,11 +4,13 @@
 `ruamel.yaml.events`, whose constructors run three chained Python `__init__`s; that
 is more than a quarter of what iterating the stream costs. The parser looks those
 classes up as globals of its module, so while confscope reads a file it hands the
-parser one-`__init__` classes with the same positional signatures and the attributes
-the loader reads (`value`, `ctag`/`tag`, `style`, `anchor`, `start_mark`).
+parser subclasses of the stock classes whose one `__init__` sets every attribute the
+stock ones have.
 
-The swap is held under a lock and undone in a `finally`, so no other reader of
-`_ruamel_yaml` sees it. A probe at import checks that the installed parser calls the
+The swap is held under a lock and undone in a `finally`. Another thread parsing with
+`_ruamel_yaml` meanwhile may get a light event, but a light event is a stock event in
+every way a reader can tell (`isinstance`, attributes, `repr`), so the swap is
+invisible to it. A probe at import checks that the installed parser calls the
 classes as expected; if it does not (another clib version), the stock classes are
 used and nothing is swapped.
 """
@@ -24,70 +26,82 @@ import _ruamel_yaml
 from ruamel.yaml import events as stock
 
 
-class _Node:
-    __slots__ = ("anchor", "ctag", "start_mark")
-    anchor: Any
-    ctag: Any
-    start_mark: Any
+class LightScalarEvent(stock.ScalarEvent):
+    """A stock `ScalarEvent` built by one `__init__` instead of three chained ones.
 
-    @property
-    def tag(self) -> str | None:
-        return None if self.ctag is None else str(self.ctag)
+    It is a true subclass with every attribute the stock class has, so a reader in
+    another thread that happens to get one while confscope holds the swap sees an
+    ordinary event.
+    """
 
-
-class LightScalarEvent(_Node):
-    __slots__ = ("value", "style", "implicit")
+    __slots__ = ()
 
     def __init__(
         self,
         anchor: Any,
         tag: Any,
         implicit: Any,
-        value: str,
-        start_mark: Any,
-        end_mark: Any,
+        value: Any,
+        start_mark: Any = None,
+        end_mark: Any = None,
         style: Any = None,
+        comment: Any = None,
     ) -> None:
         self.anchor = anchor
         self.ctag = tag
         self.implicit = implicit
         self.value = value
         self.start_mark = start_mark
+        self.end_mark = end_mark
         self.style = style
+        self.comment = comment
 
 
-class _LightCollectionStart(_Node):
+def _collection_start_init(
+    self: Any,
+    anchor: Any,
+    tag: Any,
+    implicit: Any,
+    start_mark: Any = None,
+    end_mark: Any = None,
+    flow_style: Any = None,
+    comment: Any = None,
+    nr_items: int | None = None,
+) -> None:
+    self.anchor = anchor
+    self.ctag = tag
+    self.implicit = implicit
+    self.start_mark = start_mark
+    self.end_mark = end_mark
+    self.flow_style = flow_style
+    self.comment = comment
+    self.nr_items = nr_items
+
+
+def _end_init(self: Any, start_mark: Any = None, end_mark: Any = None, comment: Any = None) -> None:
+    self.start_mark = start_mark
+    self.end_mark = end_mark
+    self.comment = comment
+
+
+class LightMappingStartEvent(stock.MappingStartEvent):
     __slots__ = ()
-
-    def __init__(
-        self, anchor: Any, tag: Any, implicit: Any, start_mark: Any, end_mark: Any, flow: Any
-    ) -> None:
-        self.anchor = anchor
-        self.ctag = tag
-        self.start_mark = start_mark
+    __init__ = _collection_start_init
 
 
-class LightMappingStartEvent(_LightCollectionStart):
+class LightSequenceStartEvent(stock.SequenceStartEvent):
     __slots__ = ()
+    __init__ = _collection_start_init
 
 
-class LightSequenceStartEvent(_LightCollectionStart):
+class LightMappingEndEvent(stock.MappingEndEvent):
     __slots__ = ()
+    __init__ = _end_init
 
 
-class _LightEnd:
-    __slots__ = ("start_mark",)
-
-    def __init__(self, start_mark: Any, end_mark: Any) -> None:
-        self.start_mark = start_mark
-
-
-class LightMappingEndEvent(_LightEnd):
+class LightSequenceEndEvent(stock.SequenceEndEvent):
     __slots__ = ()
-
-
-class LightSequenceEndEvent(_LightEnd):
-    __slots__ = ()
+    __init__ = _end_init
 
 
 class EventKinds(NamedTuple):

@@ -50,3 +50,69 @@ def test_light_and_stock_events_read_files_the_same(
     assert (light.root is None) == (plain.root is None)
     if light.root is not None and plain.root is not None:
         assert shape(light.root) == shape(plain.root)
+
+
+def _stock_events(text: str) -> list[tuple[str, object, int, int]]:
+    """Every event of `text` as ruamel's own C parser gives it, end marks included."""
+    parser = _ruamel_yaml.CParser(text)
+    seen = []
+    while (event := parser.get_event()) is not None:
+        seen.append(
+            (
+                event.crepr,
+                getattr(event, "value", None),
+                event.end_mark.index,
+                event.start_mark.index,
+            )
+        )
+    return seen
+
+
+def test_another_thread_parsing_with_ruamel_sees_ordinary_events() -> None:
+    """ruamel's C parser in a second thread, while confscope loads, gets correct events.
+
+    The swap of event classes is process-wide for its span; a reader meeting a light
+    event must not be able to tell (it used to fail with "no attribute 'end_mark'").
+    """
+    import sys
+    import threading
+
+    from ruamel.yaml import YAML
+
+    data = (SAMPLES / "base.yml").read_bytes()
+    text = data.decode()
+    expected_events = _stock_events(text)
+    expected_data = YAML(typ="safe", pure=False).load(text)
+    failures: list[str] = []
+    rounds = [0]
+    done = threading.Event()
+
+    def other_reader() -> None:
+        loader = YAML(typ="safe", pure=False)
+        while not done.is_set():
+            try:
+                if _stock_events(text) != expected_events:
+                    failures.append("the event stream differed")
+                if loader.load(text) != expected_data:
+                    failures.append("the loaded data differed")
+            except Exception as error:
+                failures.append(repr(error))
+            rounds[0] += 1
+            if failures:
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so the two really interleave
+    try:
+        thread = threading.Thread(target=other_reader)
+        thread.start()
+        for _ in range(150):
+            parse_bytes(data, "base.yml")
+        while rounds[0] < 20 and not failures:
+            parse_bytes(data, "base.yml")
+    finally:
+        done.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert rounds[0] >= 20
