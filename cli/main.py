@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import json
 import os
 import sys
@@ -71,6 +72,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # A script command builds one tree and exits: the cyclic collector would only walk
+    # that tree again and again. The TUI runs for hours and keeps its collector.
+    collecting = gc.isenabled() and args.command is not None
+    if collecting:
+        gc.disable()
     try:
         return run(args)
     except UsageError as error:
@@ -89,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def what_if(args: argparse.Namespace) -> dict[str, Any]:

@@ -283,14 +283,14 @@ class ConfigSet:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Hold the cyclic GC while a tree is built.
+    """Hold the cyclic GC while a tree is built, and only then.
 
     A resolve allocates hundreds of thousands of small acyclic objects; each young
-    generation that fills up triggers a collection that walks the whole growing
-    tree, which costs about a third of a cold load. Afterwards the new objects are
-    frozen (moved out of the collector's generations) rather than scanned on the
-    next allocation: a tree holds no cycles, reference counting frees it when it is
-    dropped, and the collector never has to walk it again.
+    generation that fills up would trigger a collection that walks the whole growing
+    tree. The collector is switched back on as it was found when the resolve ends:
+    the engine lives inside other programs, so it never freezes or keeps off their
+    collector beyond its own work. (A short-lived process such as the CLI may choose
+    to do more for itself.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -298,7 +298,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
             gc.enable()
 
 
