@@ -33,18 +33,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.context import SECRET_NAME, Context
 from core.metadata import (
     CONDITION_KEYS,
     INVALID,
-    METADATA_KEY,
     layer_file,
     metadata_node,
 )
-from core.model import SEQUENCE, LayerFile, Node, Problem, Verdict
+from core.model import METADATA_KEY, SEQUENCE, LayerFile, Node, Problem, Verdict
 from core.words import did_you_mean
 
 # Context and layer_file are read here by the engine's callers: one import for all.
@@ -290,7 +289,27 @@ def _cycle_path(start: int, members: set[int], edges: list[list[int]]) -> list[i
     return [start, start]  # unreachable for a real cycle
 
 
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """The layers in merge order (lowest first, duplicate names renamed), the verdict of
+    each at the same index, and the problems found on the way."""
+
+    ordered: list[LayerFile]
+    verdicts: list[Verdict]
+    problems: list[Problem]
+
+    @property
+    def active(self) -> list[LayerFile]:
+        return [layer for layer, v in zip(self.ordered, self.verdicts, strict=True) if v.active]
+
+
 def evaluate(layers: Sequence[LayerFile], context: Context) -> tuple[list[Verdict], list[Problem]]:
+    """One verdict per layer, in merge order (lowest priority first), and the problems."""
+    activation = activate(layers, context)
+    return activation.verdicts, activation.problems
+
+
+def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
     """One verdict per layer, in merge order (lowest priority first), and the problems.
 
     Bases come first in file order, then overrides by priority, a tie going to the
@@ -441,4 +460,4 @@ def evaluate(layers: Sequence[LayerFile], context: Context) -> tuple[list[Verdic
                 forced_on or forced_off,
             )
         )
-    return verdicts, problems
+    return Activation(ordered, verdicts, problems)

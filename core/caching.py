@@ -15,17 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.loading import ParsedFile, parse_bytes, read_source
-from core.model import Problem
+from core.model import FileIdentity, Problem
 
 _RACY_SECONDS = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class FileIdentity:
-    path: Path
-    size: int
-    mtime_ns: int
-    digest: str
 
 
 @dataclass(slots=True)

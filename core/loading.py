@@ -33,6 +33,7 @@ from core.model import (
 )
 from core.scalars import MAYBE_TYPED as _MAYBE_TYPED
 from core.scalars import resolve_plain, yaml11_reading
+from core.secrets.policy import encrypted_value
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 256
@@ -65,10 +66,25 @@ _YAML11_KEYS = frozenset(
 
 @dataclass(slots=True)
 class ParsedFile:
-    """One file read: its root mapping (None when nothing usable) and what went wrong."""
+    """One file read: its root mapping (None when nothing usable), what went wrong, and
+    a sops file's own `sops:` block, taken out of the data so it is never merged."""
 
     root: Node | None
     problems: list[Problem] = field(default_factory=list)
+    sops: Node | None = None
+
+
+# Keys only sops's metadata block has: a top-level `sops:` holding one of these is
+# that block, not a setting that happens to be called so.
+_SOPS_MARKERS = frozenset({"mac", "lastmodified", "version", "age", "pgp", "kms"})
+
+
+def _take_sops_block(root: Node) -> Node | None:
+    block: Node | None = root.value.get("sops")
+    if block is None or block.kind != MAPPING or not _SOPS_MARKERS & block.value.keys():
+        return None
+    del root.value["sops"]
+    return block
 
 
 def read_file(path: Path, display: str, layer: str | None = None) -> ParsedFile:
@@ -159,17 +175,7 @@ def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFi
             )
         )
         return ParsedFile(None, problems)
-    return ParsedFile(root, problems)
-
-
-def _encrypted(text: str) -> Encrypted | None:
-    if text.startswith("ENC[") and text.endswith("]"):
-        kind = "str"
-        at = text.rfind(",type:")
-        if at != -1:
-            kind = text[at + 6 : -1]
-        return Encrypted(text, kind)
-    return None
+    return ParsedFile(root, problems, _take_sops_block(root))
 
 
 class _Frame:
@@ -288,7 +294,7 @@ class _Builder:
                         else:
                             value = resolve_plain(value_text)
                         if value.__class__ is str and value_text[:4] == "ENC[":
-                            value = _encrypted(value_text) or value
+                            value = encrypted_value(value_text) or value
                         if (
                             not quoted
                             and value_text
@@ -313,7 +319,7 @@ class _Builder:
                     if plain:
                         value = resolve_plain(text_value)
                         if value.__class__ is str and text_value[:4] == "ENC[":
-                            value = _encrypted(text_value) or value
+                            value = encrypted_value(text_value) or value
                         if top is not None and text_value and text_value[0] in _YAML11_FIRST:
                             self.lint_yaml11(text_value, value, event.start_mark)
                         if top_is_map:
@@ -333,7 +339,7 @@ class _Builder:
                     elif untagged:
                         value = text_value
                         if text_value[:4] == "ENC[":
-                            value = _encrypted(text_value) or value
+                            value = encrypted_value(text_value) or value
                         if top_is_map:
                             node = Node(SCALAR, value, top.key_line, top.key_column)  # type: ignore[union-attr]
                         else:
@@ -487,7 +493,9 @@ class _Builder:
             return Node(SCALAR, None, line, column), 1
         shared, size = found
         # Aliased nodes are shared, not copied: re-position a shallow copy only.
-        return Node(shared.kind, shared.value, line, column, shared.tag, shared.raw), size
+        node = Node(shared.kind, shared.value, line, column, shared.tag, shared.raw)
+        node.via = "alias"
+        return node, size
 
     def complex_key(self, top: _Frame, node: Node) -> None:
         if node.kind != SCALAR:
@@ -500,7 +508,7 @@ class _Builder:
                 self.current_path(),
             )
             top.key = "<complex key>"
-        elif isinstance(node.value, Encrypted):
+        elif isinstance(node.value, Encrypted):  # an ENC[...] text as a key
             top.key = node.value.raw
         else:
             top.key = "" if node.value is None else str(node.value)
@@ -537,8 +545,13 @@ class _Builder:
                     "syntax",
                 )
                 continue
+            entries = node.value
             for key, value in source.value.items():
-                node.value.setdefault(key, value)
+                if key not in entries:
+                    # Marked, so an edit is not written into the mapping it came from.
+                    merged = Node(value.kind, value.value, value.line, value.column, value.tag)
+                    merged.raw, merged.via = value.raw, "merge"
+                    entries[key] = merged
 
     def tag(self, event: Any) -> str | None:
         tag = event.tag

@@ -16,11 +16,11 @@ from typing import Any
 
 from core.activation import Context, evaluate, layer_file
 from core.caching import ParseCache
-from core.configset import ConfigSet, Resolution, interpolate
+from core.configset import ConfigSet
 from core.interpolation import expand
-from core.merging import merge_layers
-from core.model import MAPPING, SCALAR, SEQUENCE, Node, Problem
-from core.validation import validate
+from core.model import MAPPING, METADATA_KEY, SCALAR, SEQUENCE, Node, Problem
+from core.pipeline import LoadedSet, resolve_layers
+from core.resolution import Resolution
 
 log = logging.getLogger("confscope")
 
@@ -92,11 +92,11 @@ class OverrideManager:
                 f" {len(resolution.errors)} error(s)",
                 resolution.errors,
             )
-        return resolution.plain()
+        return resolution.plain(reveal=True)
 
     def load_configuration(self, override_type: str | None = None) -> dict[str, Any]:
         """The merged config without raising: problems stay on `self.last`."""
-        return self.resolve(override_type).plain()
+        return self.resolve(override_type).plain(reveal=True)
 
     def load_override_file(self, path: str | Path) -> dict[str, Any]:
         """One file as plain data (its `_metadata` included); raises on syntax errors."""
@@ -122,22 +122,26 @@ class OverrideManager:
         return OverrideValidationResult.of(parsed.problems + result.problems)
 
     def _validate_layer(self, path: Path, display: str, root: Node) -> OverrideValidationResult:
-        manifest, layers, _set_problems, _layer_problems = self.config_set.load_layers()
-        candidate, problems = layer_file(path, display, root, is_base=False, order=len(layers))
-        bases = [layer for layer in layers if layer.is_base]
-        merged = merge_layers([*bases, candidate])
-        problems += merged.problems
-        problems += interpolate(merged.root, self.context(self.override_type).env)
-        model = self.config_set.schema(manifest)[0] if manifest.schema else None
-        secret_keys = manifest.secret_pattern
-        problems += validate(merged.root, model=model, secret_keys=secret_keys, layers=bases)
+        """The candidate on top of the set's bases, forced on, through the one pipeline."""
+        loaded = self.config_set.load()
+        candidate, problems = layer_file(
+            path, display, root, is_base=False, order=len(loaded.layers)
+        )
+        bases = [layer for layer in loaded.layers if layer.is_base]
+        context = self.context(self.override_type, force_on=[candidate.name])
+        model, _schema_problems = self.config_set.schema(loaded.manifest)
+        resolution, _tree = resolve_layers(
+            LoadedSet(loaded.manifest, [*bases, candidate], [], []), context, model=model
+        )
+        # Forcing the candidate on is how it is checked, not something to report.
+        problems += [p for p in resolution.problems if p.code != "activation"]
         return OverrideValidationResult.of(problems)
 
     def evaluate_conditions(
         self, metadata: Mapping[str, Any], override_type: str | None = None
     ) -> bool:
         """Whether a layer with this `_metadata` would be active in the current context."""
-        root = node_from_plain({"_metadata": dict(metadata)})
+        root = node_from_plain({METADATA_KEY: dict(metadata)})
         _manifest, layers, _set_problems, _layer_problems = self.config_set.load_layers()
         candidate, problems = layer_file(
             Path("<metadata>"), "<metadata>", root, is_base=False, order=len(layers)
@@ -154,7 +158,7 @@ class OverrideManager:
         if self.last is None:
             self.resolve(self.override_type)
         assert self.last is not None
-        value = self.last.plain().get(name, {})
+        value = self.last.plain(reveal=True).get(name, {})
         return value if isinstance(value, dict) else {"value": value}
 
     def get_database_config(self) -> dict[str, Any]:
@@ -195,7 +199,11 @@ class OverrideManager:
             if isinstance(value, str) and "$" in value:
                 result = expand(value, environment)
                 if result.error is not None:
-                    problems.append(Problem("error", result.error, path, code="interpolation"))
+                    problems.append(
+                        Problem(
+                            severity="error", message=result.error, path=path, code="interpolation"
+                        )
+                    )
                 return result.value
             return value
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model import Problem, Severity
+from core.secrets.policy import DEFAULT_SECRET_KEYS
 from core.words import describe, did_you_mean
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "load_manifest",
 ]
 
-DEFAULT_SECRET_KEYS = r"(?i)(password|secret|token|api_key|private_key)$"
 MANIFEST_NAME = "confscope.toml"
 SOPS_CONFIG_NAME = ".sops.yaml"
 DEFAULT_BASE_CANDIDATES = ("base.yml", "base.yaml", "config.yml")
@@ -194,22 +194,19 @@ class _Reader:
             bad = next(item for item in value if not isinstance(item, str))
             self.add(
                 "error",
-                f"'{key}' must list file names as strings, but it holds {_describe(bad)};"
+                f"'{key}' must list file names as strings, but it holds "
+                f"{describe(bad, mapping='a table')};"
                 " the default is used",
                 key,
             )
         else:
             self.add(
                 "error",
-                f"'{key}' must be a list of file names, not {_describe(value)};"
+                f"'{key}' must be a list of file names, not {describe(value, mapping='a table')};"
                 " the default is used",
                 key,
             )
         return None
-
-
-def _describe(value: Any) -> str:
-    return describe(value, mapping="a table")
 
 
 def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
@@ -330,7 +327,8 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if not isinstance(value, str):
             reader.add(
                 "error",
-                f"'schema' must be a string like 'schema.py:AppConfig', not {_describe(value)}",
+                f"'schema' must be a string like 'schema.py:AppConfig', not "
+                f"{describe(value, mapping='a table')}",
                 "schema",
             )
         else:
@@ -351,7 +349,8 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if not isinstance(value, str):
             reader.add(
                 "error",
-                f"'secret_keys' must be a regular expression string, not {_describe(value)};"
+                f"'secret_keys' must be a regular expression string, not "
+                f"{describe(value, mapping='a table')};"
                 " the default is used",
                 "secret_keys",
             )
@@ -374,7 +373,8 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if not isinstance(table, dict):
             reader.add(
                 "error",
-                f"'context' must be a table of names and values, not {_describe(table)}",
+                f"'context' must be a table of names and values, not "
+                f"{describe(table, mapping='a table')}",
                 "context",
             )
         else:
@@ -388,7 +388,7 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
                         "context",
                     )
                 elif not isinstance(value, str) or not value:
-                    shown = "an empty string" if value == "" else _describe(value)
+                    shown = "an empty string" if value == "" else describe(value, mapping="a table")
                     reader.add(
                         "error",
                         f"context '{key}' must be a non-empty string, not {shown}",

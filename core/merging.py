@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.model import (
     MAPPING,
+    METADATA_KEY,
     SCALAR,
     SEQUENCE,
     Definition,
@@ -25,7 +26,6 @@ from core.model import (
     format_path,
 )
 
-METADATA_KEY = "_metadata"
 _KIND_NAMES = {SCALAR: "a value", MAPPING: "a mapping", SEQUENCE: "a list"}
 
 

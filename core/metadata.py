@@ -8,13 +8,13 @@ inactive: a layer whose conditions cannot be checked never takes part by acciden
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from core.model import MAPPING, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
+from core.model import MAPPING, METADATA_KEY, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
 from core.words import describe, did_you_mean
 
-METADATA_KEY = "_metadata"
 METADATA_KEYS = ("name", "priority", "description", "conditions")
 CONDITION_KEYS = ("environment", "override_type", "env", "platform", "requires")
 DEFAULT_PRIORITY = 10
@@ -25,14 +25,6 @@ INVALID = "invalid"
 
 
 # --- reading metadata ----------------------------------------------------------
-
-
-def _describe(node: Node) -> str:
-    if node.kind == MAPPING:
-        return "a mapping"
-    if node.kind == SEQUENCE:
-        return "a list"
-    return describe(node.value, node.raw)
 
 
 def _scalar_text(node: Node) -> str | None:
@@ -83,7 +75,7 @@ class _MetadataReader:
             text = _scalar_text(item)
             if text is None or not text:
                 where = path if node.kind != SEQUENCE else f"{path}[{index}]"
-                shown = "an empty string" if text == "" else _describe(item)
+                shown = "an empty string" if text == "" else describe(item.value, item.raw)
                 self.report(
                     "error",
                     f"condition '{key}' must be a name or a list of names, not {shown}",
@@ -105,7 +97,8 @@ class _MetadataReader:
             if pattern is None:
                 self.report(
                     "error",
-                    f"the regex for {name} must be a string, not {_describe(pattern_node)}",
+                    f"the regex for {name} must be a string, not "
+                    f"{describe(pattern_node.value, pattern_node.raw)}",
                     pattern_node,
                     f"{path}.regex",
                 )
@@ -135,7 +128,7 @@ class _MetadataReader:
         self.report(
             "error",
             f"the condition on {name} must be present, absent, an exact value or"
-            f" {{regex: ...}}, not {_describe(node)}",
+            f" {{regex: ...}}, not {describe(node.value, node.raw)}",
             node,
             path,
         )
@@ -149,7 +142,7 @@ class _MetadataReader:
             self.report(
                 "error",
                 f"conditions must be a mapping of condition names to values, not"
-                f" {_describe(node)}; the layer is inactive",
+                f" {describe(node.value, node.raw)}; the layer is inactive",
                 node,
                 path,
             )
@@ -193,7 +186,7 @@ class _MetadataReader:
             self.report(
                 "error",
                 f"condition 'env' must map variable names to present, absent, a value or"
-                f" {{regex: ...}}, not {_describe(node)}",
+                f" {{regex: ...}}, not {describe(node.value, node.raw)}",
                 node,
                 path,
             )
@@ -242,7 +235,7 @@ def layer_file(
             reader.report(
                 "error",
                 f"{METADATA_KEY} must be a mapping of {', '.join(METADATA_KEYS)},"
-                f" not {_describe(metadata)}",
+                f" not {describe(metadata.value, metadata.raw)}",
                 metadata,
                 METADATA_KEY,
             )
@@ -255,7 +248,11 @@ def layer_file(
                     name = text.strip()
                     reader.layer = name
                 else:
-                    shown = "an empty string" if text is not None else _describe(name_node)
+                    shown = (
+                        "an empty string"
+                        if text is not None
+                        else describe(name_node.value, name_node.raw)
+                    )
                     reader.report(
                         "error",
                         f"the layer name must be a non-empty string, not {shown};"
@@ -292,7 +289,8 @@ def layer_file(
                 else:
                     reader.report(
                         "error",
-                        f"priority must be a whole number, not {_describe(priority_node)};"
+                        f"priority must be a whole number, not "
+                        f"{describe(priority_node.value, priority_node.raw)};"
                         f" the default {DEFAULT_PRIORITY} is used",
                         priority_node,
                         f"{METADATA_KEY}.priority",
@@ -305,7 +303,8 @@ def layer_file(
                 elif not (description_node.kind == SCALAR and description_node.value is None):
                     reader.report(
                         "error",
-                        f"description must be text, not {_describe(description_node)}",
+                        f"description must be text, not "
+                        f"{describe(description_node.value, description_node.raw)}",
                         description_node,
                         f"{METADATA_KEY}.description",
                     )
@@ -335,3 +334,19 @@ def layer_file(
         root,
     )
     return layer, reader.problems
+
+
+def condition_values(layers: Iterable[LayerFile], condition: str) -> list[str]:
+    """Every value some layer's `condition` names (``environment``, ``override_type``),
+    in file order."""
+    found: list[str] = []
+    for layer in layers:
+        wanted = layer.conditions.get(condition) if layer.conditions else None
+        for name in [wanted] if isinstance(wanted, str) else wanted or []:
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+    return found
+
+
+def override_types(layers: Iterable[LayerFile]) -> list[str]:
+    return condition_values(layers, "override_type")

@@ -23,6 +23,13 @@ MAPPING = 1
 SEQUENCE = 2
 
 DIRECTIVES = frozenset({"!replace", "!unset", "!append", "!prepend"})
+# A layer's own settings: read by activation, never merged into the config.
+METADATA_KEY = "_metadata"
+
+# How a definition lost to the value above it, in the words every face shows.
+BEATEN = "beat"
+MERGED_OVER = "merged over"
+NOTHING_BEATEN = "nothing: no other active layer defines it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,15 @@ class Problem:
         return f"{where}{self.severity}: {path}{self.message}"
 
 
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, those without a file first, then by file, line and column."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(
+        unique,
+        key=lambda p: (p.file is None, p.file or "", p.line or 0, p.column or 0, p.message),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Encrypted:
     """A sops `ENC[...]` value, kept opaque until someone with the key asks."""
@@ -100,11 +116,14 @@ class Node:
 
     `value` is a Python scalar, a ``dict[str, Node]`` or a ``list[Node]``.
     `line`/`column` are 1-based and, for a mapping entry, point at its key: that is
-    the line a person looks for. `tag` is a merge directive (or None). `plain` is
-    True for an unquoted scalar, whose source text is `raw`.
+    the line a person looks for. `tag` is a merge directive (or None). `raw` is the
+    source text of an unquoted scalar. `via` says how the node was reached when it
+    is not written at its own place: ``"alias"`` (a ``*name``) or ``"merge"`` (a
+    ``<<`` merge key) — an edit must not write there. `sealed` is the sops type of a
+    value that was decrypted in memory: it stays a secret.
     """
 
-    __slots__ = ("kind", "value", "line", "column", "tag", "raw")
+    __slots__ = ("kind", "value", "line", "column", "tag", "raw", "via", "sealed")
 
     def __init__(
         self,
@@ -121,17 +140,24 @@ class Node:
         self.column = column
         self.tag = tag
         self.raw = raw
+        self.via: str | None = None
+        self.sealed: str | None = None
 
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.value!r}, {self.line}:{self.column}, {self.tag})"
 
     def plain(self) -> Any:
         """The node as plain Python data (dicts, lists, scalars)."""
-        if self.kind == MAPPING:
-            return {k: v.plain() for k, v in self.value.items()}
-        if self.kind == SEQUENCE:
-            return [v.plain() for v in self.value]
-        return self.value
+        return plain(self)
+
+
+def plain(node: Node | Merged) -> Any:
+    """A parsed or merged node as plain data; secrets stay `Encrypted` objects."""
+    if node.kind == MAPPING:
+        return {k: plain(v) for k, v in node.value.items()}
+    if node.kind == SEQUENCE:
+        return [plain(v) for v in node.value]
+    return node.value
 
 
 _PLAIN_KEY = re.compile(r"[^.\[\]\"\s]+\Z")
@@ -187,6 +213,16 @@ def parse_path(text: str) -> KeyPath:
 
 
 @dataclass(frozen=True, slots=True)
+class FileIdentity:
+    """The bytes a file was read from: a later write can tell if it changed since."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class LayerFile:
     """A layer as the user wrote it: the parsed tree of one file and its metadata."""
 
@@ -200,6 +236,9 @@ class LayerFile:
     conditions: dict[str, Any]
     metadata_origin: Origin | None
     root: Node | None
+    # The bytes it was parsed from, and a sops file's own `sops:` block (never merged).
+    identity: FileIdentity | None = None
+    sops: Node | None = None
 
     def origin(self, node: Node) -> Origin:
         return Origin(self.display, node.line, node.column)
@@ -238,12 +277,17 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """One layer's definition of a key that a higher layer then beat."""
+    """One layer's definition of a key that a higher layer then beat or merged over.
+
+    `relation` is `BEATEN` (the value above replaced it) or `MERGED_OVER` (a mapping
+    that the one above merged into key by key: its keys may still win below).
+    """
 
     layer: str
     origin: Origin
     node: Node
     directive: str | None = None
+    relation: str = BEATEN
 
     @property
     def value(self) -> Any:
@@ -295,19 +339,36 @@ class Merged:
 
     @property
     def overridden(self) -> list[Definition]:
-        """The definitions this value beat, lowest priority first."""
+        """Every definition below this one, lowest priority first, each saying whether
+        it was beaten or merged over.
+
+        A mapping merged key by key did not beat the mappings below it (their keys
+        merged in); it beat only what was not a mapping (a kind change). Anything
+        else, and a `!replace`, beat everything below.
+        """
+        merging = self.kind == MAPPING and self.node.tag != "!replace"
         return [
-            Definition(layer, Origin(file, node.line, node.column), node, node.tag)
+            Definition(
+                layer,
+                Origin(file, node.line, node.column),
+                node,
+                node.tag,
+                MERGED_OVER if merging and node.kind == MAPPING else BEATEN,
+            )
             for layer, file, node in self.shadowed or ()
         ]
 
+    @property
+    def beaten(self) -> list[Definition]:
+        return [d for d in self.overridden if d.relation == BEATEN]
+
+    @property
+    def merged_over(self) -> list[Definition]:
+        return [d for d in self.overridden if d.relation == MERGED_OVER]
+
     def plain(self) -> Any:
         """The effective value as plain data; secrets stay `Encrypted` objects."""
-        if self.kind == MAPPING:
-            return {k: v.plain() for k, v in self.value.items()}
-        if self.kind == SEQUENCE:
-            return [v.plain() for v in self.value]
-        return self.value
+        return plain(self)
 
     def child(self, key: Key) -> Merged | None:
         if self.kind == MAPPING and isinstance(key, str):

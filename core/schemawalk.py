@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, RootModel
 
+from core import words
 from core.model import (
     MAPPING,
     SCALAR,
@@ -26,7 +27,6 @@ from core.model import (
 )
 
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
-_MAX_SHOWN = 60
 
 # --- walking the model beside the data -------------------------------------------
 
@@ -256,19 +256,5 @@ def literal_hint(error: Mapping[str, Any], node: Merged) -> str | None:
 
 
 def describe(node: Merged) -> str:
-    if node.kind == MAPPING:
-        return "a mapping"
-    if node.kind == SEQUENCE:
-        return "a list"
-    value = node.value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        text = value.replace("\n", "\\n")
-        if len(text) > _MAX_SHOWN:
-            text = text[: _MAX_SHOWN - 1] + "…"
-        return f"'{text}'"
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    """A merged value for 'got …' in a schema message."""
+    return words.describe(node.value, terse=True)

@@ -9,7 +9,6 @@ highest layer that defines that mapping.
 from __future__ import annotations
 
 import difflib
-import re
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,8 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.expanding import lint_secrets
 from core.model import (
     MAPPING,
+    METADATA_KEY,
     SCALAR,
     SEQUENCE,
     Encrypted,
@@ -38,13 +39,7 @@ from core.schemawalk import (
     readable,
     walk_type,
 )
-from core.secretlint import lint_secrets
-
-_SECRETISH = re.compile(
-    r"(?i)(pass(word|wd|phrase)?|secret|token|api_?key|private_?key|credential|auth)"
-)
-_METADATA = "_metadata"
-
+from core.secrets.policy import SecretKeys
 
 # ---------------------------------------------------------------------- schema
 
@@ -54,12 +49,12 @@ def validate_schema(
     model: type[BaseModel],
     layers: Sequence[LayerFile],
     *,
-    secret_keys: re.Pattern[str] | None = None,
+    secret_keys: SecretKeys | None = None,
 ) -> list[Problem]:
     """Validate the merged tree against ``model``; every error located at its definition.
 
-    Values under keys that match ``secret_keys`` (or look like passwords) and
-    encrypted values are never quoted in a message.
+    Values of secret keys (`core.secrets.policy`) and encrypted values are never
+    quoted in a message.
     """
     check = _SchemaCheck(root, layers, secret_keys)
     try:
@@ -73,7 +68,7 @@ def validate_schema(
 def _plain(node: Merged, top: bool = False) -> Any:
     """The data pydantic sees: encrypted values become their ``ENC[...]`` text."""
     if node.kind == MAPPING and isinstance(node.value, dict):
-        return {k: _plain(v) for k, v in node.value.items() if not (top and k == _METADATA)}
+        return {k: _plain(v) for k, v in node.value.items() if not (top and k == METADATA_KEY)}
     if node.kind == SEQUENCE and isinstance(node.value, list):
         return [_plain(v) for v in node.value]
     if isinstance(node.value, Encrypted):
@@ -169,11 +164,11 @@ def _plan(located: list[_Located]) -> tuple[list[_Located], list[list[_Located]]
 
 class _SchemaCheck:
     def __init__(
-        self, root: Merged, layers: Sequence[LayerFile], secret_keys: re.Pattern[str] | None
+        self, root: Merged, layers: Sequence[LayerFile], secret_keys: SecretKeys | None
     ) -> None:
         self.root = root
         self.layers = layers
-        self.secret_keys = secret_keys
+        self.secret_keys = secret_keys or SecretKeys()
         self.problems: list[Problem] = []
 
     def run(self, model: type[BaseModel]) -> None:
@@ -252,15 +247,9 @@ class _SchemaCheck:
         if item.type in ("too_short", "too_long") and node.kind != SCALAR:
             word = "entry" if node.kind == MAPPING else "item"
             return f"got {plural(len(node.value), word)}"
-        keys = [key for key in item.path if isinstance(key, str)]
-        if keys and self.is_secret(keys[-1]):
-            return "got a value not shown here because the key holds a secret"
+        if node.node.sealed is not None or self.secret_keys.on_path(item.path):
+            return "got a value not shown here because it is a secret"
         return "got " + describe(node)
-
-    def is_secret(self, key: str) -> bool:
-        if self.secret_keys is not None and self.secret_keys.search(key):
-            return True
-        return _SECRETISH.search(key) is not None
 
     def crashed(self, error: BaseException) -> Problem:
         frames = traceback.extract_tb(error.__traceback__)
@@ -310,7 +299,7 @@ class _SchemaCheck:
     def unknown_keys(self, model: type[BaseModel]) -> set[KeyPath]:
         found: set[KeyPath] = set()
         for path, node, known, forbidden in walk_type(model, self.root, ()):
-            if path != (_METADATA,):
+            if path != (METADATA_KEY,):
                 found.add(path)
                 self.report_unknown(path, node, known, forbidden=forbidden)
         return found
@@ -364,7 +353,7 @@ def validate(
     root: Merged,
     *,
     model: type[BaseModel] | None,
-    secret_keys: re.Pattern[str] | None,
+    secret_keys: SecretKeys | None,
     layers: Sequence[LayerFile],
 ) -> list[Problem]:
     """The schema and the secrets lint together, sorted by file and line."""

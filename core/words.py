@@ -13,12 +13,21 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def describe(value: Any, written: str | None = None, mapping: str = "a mapping") -> str:
+MAX_SHOWN = 60
+
+
+def describe(
+    value: Any, written: str | None = None, mapping: str = "a mapping", *, terse: bool = False
+) -> str:
     """What a value is, for 'must be X, not …': ``the number 3``, ``a list``.
 
     `written` is the text as the user typed it, shown for numbers (``0x1F``);
     `mapping` names a mapping in the file's own terms (TOML calls it a table).
+    `terse` words a scalar as YAML shows it (``null``, ``true``, ``'text'``), cut to
+    `MAX_SHOWN` characters, for 'got …' after a schema's own message.
     """
+    if terse and not isinstance(value, dict | list):
+        return _terse(value)
     if value is None:
         return "an empty value"
     if isinstance(value, bool):
@@ -32,3 +41,17 @@ def describe(value: Any, written: str | None = None, mapping: str = "a mapping")
     if isinstance(value, dict):
         return mapping
     return f"a {type(value).__name__} value"
+
+
+def _terse(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value.replace("\n", "\\n")
+        if len(text) > MAX_SHOWN:
+            text = text[: MAX_SHOWN - 1] + "…"
+        return f"'{text}'"
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"

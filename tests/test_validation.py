@@ -25,9 +25,10 @@ from core.model import (
     Problem,
 )
 from core.schema import load_schema
+from core.secrets.policy import SecretKeys
 from core.validation import lint_secrets, validate, validate_schema
 
-SECRET_KEYS = re.compile(r"(?i)(password|secret|token|api_key|private_key)$")
+SECRET_KEYS = SecretKeys(re.compile(r"(?i)(password|secret|token|api_key|private_key)$"))
 
 
 # --- building merged trees by hand ---------------------------------------------------

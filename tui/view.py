@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.configset import ConfigSet, Resolution, condition_values, override_types
+from core.configset import ConfigSet, Resolution
+from core.metadata import condition_values, override_types
 from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
 from tui.render import scalar_text
 from tui.whatif import WhatIf

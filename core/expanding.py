@@ -1,0 +1,94 @@
+"""One walk over the merged tree: expand ``${...}`` and lint secret-named values.
+
+Every string with a ``$`` is expanded in place (the lint then sees what the value
+became); every scalar under a secret-named key is checked for plaintext. Paths are
+built only where a problem may be reported. On a large tree each full walk is mostly
+cache misses, so the two share one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from core.interpolation import expand
+from core.model import MAPPING, SCALAR, KeyPath, Merged, Problem, format_path
+from core.secretlint import secret_problem
+from core.secrets.policy import SecretKeys
+
+
+def expand_and_lint(
+    root: Merged,
+    env: Mapping[str, str] | None,
+    is_secret: SecretKeys | None,
+) -> tuple[list[Problem], list[Problem]]:
+    """The interpolation problems and the plaintext-secret problems of the tree.
+
+    With `env` None nothing is expanded (the tree is linted as it stands); with
+    `is_secret` None nothing is linted.
+    """
+    expanding = env is not None
+    expansion_problems: list[Problem] = []
+    lint_problems: list[Problem] = []
+
+    def expand_node(path: KeyPath, node: Merged) -> None:
+        assert env is not None
+        result = expand(node.value, env)
+        if result.trace:
+            node.trace = result.trace
+        if result.error is None:
+            node.value = result.value
+            return
+        expansion_problems.append(
+            Problem(
+                severity="error",
+                message=result.error,
+                path=format_path(path),
+                file=node.file,
+                line=node.line,
+                column=node.column,
+                layer=node.layer,
+                code="interpolation",
+            )
+        )
+
+    def lint_node(path: KeyPath, node: Merged) -> None:
+        problem = secret_problem(path, node)
+        if problem is not None:
+            lint_problems.append(problem)
+
+    # (path, node, the nearest key: list items are as secret as their list's key)
+    stack: list[tuple[KeyPath, Merged, str | None]] = [((), root, None)]
+    while stack:
+        path, node, nearest = stack.pop()
+        if node.kind == MAPPING:
+            for key, child in node.value.items():
+                if child.kind != SCALAR:
+                    stack.append(((*path, key), child, key))
+                    continue
+                value = child.value
+                if expanding and value.__class__ is str and "$" in value:
+                    expand_node((*path, key), child)
+                if is_secret is not None and is_secret(key):
+                    lint_node((*path, key), child)
+        else:
+            secret = is_secret is not None and is_secret(nearest)
+            for index, child in enumerate(node.value):
+                if child.kind != SCALAR:
+                    stack.append(((*path, index), child, nearest))
+                    continue
+                value = child.value
+                if expanding and value.__class__ is str and "$" in value:
+                    expand_node((*path, index), child)
+                if secret:
+                    lint_node((*path, index), child)
+    return expansion_problems, lint_problems
+
+
+def interpolate(root: Merged, env: Mapping[str, str]) -> list[Problem]:
+    """Expand ``${...}`` in every string of the tree in place; collect the errors."""
+    return expand_and_lint(root, env, None)[0]
+
+
+def lint_secrets(root: Merged, secret_keys: SecretKeys) -> list[Problem]:
+    """Secret-named values written in a file in the clear, as the tree stands."""
+    return sorted(expand_and_lint(root, None, secret_keys)[1], key=Problem.sort_key)

@@ -1,0 +1,129 @@
+"""What a secret is and how one is shown: the one policy every face renders.
+
+A value is a secret when it was encrypted in its file (an ``ENC[...]`` value, or one
+decrypted in memory), or when its nearest key matches the set's `secret_keys`
+pattern, whatever its source: a password read from an environment variable is as
+secret as one written in a file. Secrets show as ``<encrypted:TYPE>`` or ``<secret>``
+unless the caller asks to reveal them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from core.model import MAPPING, SEQUENCE, Encrypted, KeyPath, Merged
+
+# Keys (and environment variable names) that hold secrets, unless a set says otherwise.
+DEFAULT_SECRET_KEYS = (
+    r"(?i)(password|passwd|passphrase|secret|secret_key_base|token|api_?key"
+    r"|private_?key|credentials?)$"
+)
+SECRET_MASK = "<secret>"
+_ENC_PREFIX = "ENC["
+
+
+class Pattern(Protocol):
+    """A compiled regular expression (`re` or RE2): all the policy needs of one."""
+
+    def search(self, string: str) -> Any: ...
+
+
+def encrypted_value(text: str) -> Encrypted | None:
+    """The sops value `text` is, if it is one: ``ENC[AES256_GCM,…,type:T]``."""
+    if text.startswith(_ENC_PREFIX) and text.endswith("]"):
+        at = text.rfind(",type:")
+        return Encrypted(text, text[at + 6 : -1] if at != -1 else "str")
+    return None
+
+
+def default_pattern() -> Pattern:
+    import re
+
+    return re.compile(DEFAULT_SECRET_KEYS)
+
+
+class SecretKeys:
+    """Whether a key names a secret; keys repeat, so each is matched once."""
+
+    __slots__ = ("pattern", "matched")
+
+    def __init__(self, pattern: Pattern | None = None) -> None:
+        self.pattern = pattern if pattern is not None else default_pattern()
+        self.matched: dict[str, bool] = {}
+
+    def __call__(self, key: str | int | None) -> bool:
+        if not isinstance(key, str):
+            return False
+        hit = self.matched.get(key)
+        if hit is None:
+            hit = self.matched[key] = self.pattern.search(key) is not None
+        return hit
+
+    def on_path(self, path: Iterable[str | int]) -> bool:
+        """Whether the value at `path` is secret by name: its nearest key decides
+        (list items are as secret as their list's key)."""
+        nearest = next((key for key in reversed(tuple(path)) if isinstance(key, str)), None)
+        return self(nearest)
+
+
+def sealed_type(node: Merged) -> str | None:
+    """The sops type of a value that is encrypted in its file (decrypted or not)."""
+    value = node.value
+    if isinstance(value, Encrypted):
+        return value.type
+    return node.node.sealed
+
+
+class Reveal:
+    """How values may be shown: secrets masked unless `reveal` is asked for.
+
+    An encrypted value whose key is not at hand stays ``<encrypted:TYPE>`` even when
+    revealed: there is nothing else to show.
+    """
+
+    __slots__ = ("secret_keys", "reveal")
+
+    def __init__(self, secret_keys: SecretKeys | None = None, reveal: bool = False) -> None:
+        self.secret_keys = secret_keys or SecretKeys()
+        self.reveal = reveal
+
+    def is_secret(self, path: KeyPath, node: Merged) -> bool:
+        return sealed_type(node) is not None or self.secret_keys.on_path(path)
+
+    def scalar(self, path: KeyPath, node: Merged) -> Any:
+        """A scalar node's value as it may be shown."""
+        value = node.value
+        if isinstance(value, Encrypted):
+            return str(value)
+        if self.reveal:
+            return value
+        sealed = node.node.sealed
+        if sealed is not None:
+            return f"<encrypted:{sealed}>"
+        if value is not None and value != "" and self.secret_keys.on_path(path):
+            return SECRET_MASK
+        return value
+
+    def plain(self, node: Merged, path: KeyPath = ()) -> Any:
+        """The subtree as plain data, every secret in it masked."""
+        if node.kind == MAPPING:
+            return {key: self.plain(child, (*path, key)) for key, child in node.value.items()}
+        if node.kind == SEQUENCE:
+            return [self.plain(child, (*path, i)) for i, child in enumerate(node.value)]
+        return self.scalar(path, node)
+
+    def value(self, path: KeyPath, value: Any, *, sealed: bool = False) -> Any:
+        """Plain data tied to `path` (a beaten definition, a variable's value), every
+        secret in it masked; `sealed` when it came out of an encrypted value."""
+        if isinstance(value, Encrypted):
+            return str(value)
+        if isinstance(value, dict):
+            return {k: self.value((*path, k), v, sealed=sealed) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value((*path, i), v, sealed=sealed) for i, v in enumerate(value)]
+        if self.reveal or value is None or value == "":
+            return value
+        if sealed or self.secret_keys.on_path(path):
+            return SECRET_MASK
+        return value
