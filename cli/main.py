@@ -178,7 +178,8 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
     if node is None:
         removal = resolution.removals.get(path)
         if removal is not None:
-            sys.stdout.write(render.removal_text(path, removal, args.reveal))
+            secret = resolution.secret_keys.on_path(path)
+            sys.stdout.write(render.removal_text(path, removal, args.reveal, secret))
             return EXIT_OK
         known = [format_path(p) for p, _ in resolution.root.walk()]
         close = difflib.get_close_matches(args.key, known, n=3, cutoff=0.6)
@@ -262,8 +263,8 @@ def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
         rows = [
             {
                 "path": d.dotted,
-                "this": {"side": names[0], **d.sides[0].to_dict()},
-                "other": {"side": names[1], **d.sides[1].to_dict()},
+                "this": {"side": names[0], **d.sides[0].to_dict(args.reveal)},
+                "other": {"side": names[1], **d.sides[1].to_dict(args.reveal)},
             }
             for d in found
         ]

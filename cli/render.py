@@ -11,21 +11,22 @@ from typing import Any
 from core.compare import Difference
 from core.configset import Resolution
 from core.merging import Removal
-from core.model import MAPPING, SEQUENCE, Encrypted, KeyPath, Merged, Problem, format_path
+from core.model import (
+    BEATEN,
+    MAPPING,
+    MERGED_OVER,
+    NOTHING_BEATEN,
+    SEQUENCE,
+    Encrypted,
+    KeyPath,
+    Merged,
+    Problem,
+    format_path,
+)
 from core.scalars import resolve_plain, yaml11_reading
+from core.secrets.policy import Reveal
 
 _SAFE_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*\Z")
-
-
-def shown(value: Any, reveal: bool = False) -> Any:
-    """A value as it may be shown: secrets masked unless revealed."""
-    if isinstance(value, Encrypted):
-        return value.raw if reveal else str(value)
-    if isinstance(value, dict):
-        return {k: shown(v, reveal) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shown(v, reveal) for v in value]
-    return value
 
 
 def yaml_scalar(value: Any) -> str:
@@ -52,8 +53,10 @@ def to_yaml(node: Merged, reveal: bool = False, sources: bool = False) -> str:
     def note(item: Merged) -> str:
         return f"  # {item.layer} {item.file}:{item.line}" if sources else ""
 
+    policy = Reveal(reveal)
+
     def scalar(item: Merged) -> str:
-        return yaml_scalar(shown(item.value, reveal))
+        return yaml_scalar(policy.scalar(item))
 
     def emit(item: Merged, indent: str) -> None:
         if item.kind == MAPPING:
@@ -80,7 +83,7 @@ def to_yaml(node: Merged, reveal: bool = False, sources: bool = False) -> str:
 
 def to_json(resolution: Resolution, reveal: bool = False, sources: bool = False) -> str:
     if not sources:
-        return json.dumps(shown(resolution.root.plain(), reveal), indent=2, default=str)
+        return json.dumps(resolution.plain(reveal), indent=2, default=str)
     rows = [
         {"path": format_path(path), **source_dict(node, reveal)}
         for path, node in resolution.root.walk()
@@ -96,7 +99,7 @@ def to_env(resolution: Resolution, reveal: bool = False, sources: bool = False) 
         if node.kind == MAPPING and node.value:
             continue
         name = "__".join(str(k) for k in path).upper().replace("-", "_").replace(".", "_")
-        value = shown(node.plain(), reveal)
+        value = Reveal(reveal).plain(node)
         if isinstance(value, dict | list):
             text = json.dumps(value, default=str)
         elif value is None:
@@ -112,7 +115,7 @@ def to_env(resolution: Resolution, reveal: bool = False, sources: bool = False) 
 
 def source_dict(node: Merged, reveal: bool = False) -> dict[str, Any]:
     return {
-        "value": shown(node.plain(), reveal),
+        "value": Reveal(reveal).plain(node),
         "layer": node.layer,
         "file": node.file,
         "line": node.line,
@@ -135,6 +138,7 @@ def type_name(value: Any) -> str:
 
 
 def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any]:
+    policy = Reveal(reveal)
     return {
         "path": format_path(path),
         **source_dict(node, reveal),
@@ -145,20 +149,26 @@ def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any
                 "file": d.origin.file,
                 "line": d.origin.line,
                 "column": d.origin.column,
-                "value": shown(d.value, reveal),
+                "value": policy.value(node, d.value),
                 "directive": d.directive,
+                "relation": d.relation,
             }
             for d in node.overridden
         ],
         "interpolation": [
-            {"variable": r.name, "value": r.value, "used_default": r.used_default}
+            {
+                "variable": r.name,
+                "value": policy.value(node, r.value),
+                "used_default": r.used_default,
+            }
             for r in node.trace or ()
         ],
     }
 
 
 def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: bool) -> str:
-    value = shown(node.plain(), reveal)
+    policy = Reveal(reveal)
+    value = policy.plain(node)
     head = f"{format_path(path)} = {compact(value)}  ({type_name(node.plain())})"
     lines = [head, f"  from     {node.layer}  {node.file}:{node.line}:{node.column}"]
     if node.directive:
@@ -167,26 +177,29 @@ def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: b
     if node.trace is not None or (isinstance(raw, str) and raw != node.value):
         lines.append(f"  written  {compact(raw)}")
     for read in node.trace or ():
-        state = "unset" if read.value is None else compact(read.value)
+        state = "unset" if read.value is None else compact(policy.value(node, read.value))
         used = "  → default used" if read.used_default else ""
         lines.append(f"  reads    ${{{read.name}}} = {state}{used}")
-    if node.overridden:
-        lines.append("  beat")
-        for d in reversed(node.overridden):
-            lines.append(f"    {d.layer:<10} {d.origin}  {compact(shown(d.value, reveal))}")
-    else:
-        lines.append("  beat     nothing: no other layer defines it")
+    for relation, definitions in ((MERGED_OVER, node.merged_over), (BEATEN, node.beaten)):
+        if definitions:
+            lines.append(f"  {relation}")
+            for d in reversed(definitions):
+                shown = compact(policy.value(node, d.value))
+                lines.append(f"    {d.layer:<10} {d.origin}  {shown}")
+    if not node.overridden:
+        lines.append(f"  {BEATEN:<8} {NOTHING_BEATEN}")
     for problem in problems:
         lines.append(f"  {problem.severity}  {problem.message}")
     return "\n".join(lines) + "\n"
 
 
-def removal_text(path: KeyPath, removal: Removal, reveal: bool) -> str:
+def removal_text(path: KeyPath, removal: Removal, reveal: bool, secret: bool) -> str:
     d = removal.removed
+    value = Reveal(reveal).masked(d.value, secret=secret, sealed=d.node.sealed)
     return (
         f"{format_path(path)} is not in the merged config: layer {removal.layer} removed it"
         f" with !unset at {removal.origin}.\n"
-        f"  it was  {compact(shown(d.value, reveal))}  from {d.layer} {d.origin}\n"
+        f"  it was  {compact(value)}  from {d.layer} {d.origin}\n"
     )
 
 
@@ -244,7 +257,7 @@ def diff_text(differences: Sequence[Difference], names: tuple[str, str], reveal:
         lines.append(diff.dotted)
         for name, s in zip(names, diff.sides, strict=True):
             if s.present:
-                value = compact(shown(s.value, reveal), 40)
+                value = compact(s.shown(reveal), 40)
                 lines.append(f"  {name:<{width}}{value:<42}{s.layer} {s.location}")
             else:
                 lines.append(f"  {name:<{width}}(absent)")

@@ -78,15 +78,15 @@ def _prepare(layers: Sequence[LayerFile]) -> tuple[list[LayerFile], list[Problem
             at = metadata_node(layer.root, "name") or metadata_node(layer.root)
             problems.append(
                 Problem(
-                    "error",
-                    f"layer name '{layer.name}' is already used by {first.display};"
+                    severity="error",
+                    message=f"layer name '{layer.name}' is already used by {first.display};"
                     f" this layer is called '{new_name}' instead",
-                    f"{METADATA_KEY}.name" if at is not None else "",
-                    layer.display,
-                    at.line if at is not None else None,
-                    at.column if at is not None else None,
-                    new_name,
-                    "activation",
+                    path=f"{METADATA_KEY}.name" if at is not None else "",
+                    file=layer.display,
+                    line=at.line if at is not None else None,
+                    column=at.column if at is not None else None,
+                    layer=new_name,
+                    code="activation",
                 )
             )
             layer = replace(layer, name=new_name)
@@ -328,8 +328,9 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
             known = did_you_mean(name, list(index_of))
             problems.append(
                 Problem(
-                    "warning",
-                    f"the what-if forces layer '{name}' {how}, but there is no such layer{known}",
+                    severity="warning",
+                    message=f"the what-if forces layer '{name}' {how},"
+                    f" but there is no such layer{known}",
                     code="activation",
                 )
             )
@@ -356,15 +357,15 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
             node = nodes[position] if position < len(nodes) else None
             problems.append(
                 Problem(
-                    "error",
-                    f"layer '{layer.name}' requires '{name}', which is not a layer in this"
+                    severity="error",
+                    message=f"layer '{layer.name}' requires '{name}', which is not a layer in this"
                     f" config set{did_you_mean(name, list(index_of))}; the layer is inactive",
-                    f"{METADATA_KEY}.conditions.requires",
-                    layer.display,
-                    None if node is None else node.line,
-                    None if node is None else node.column,
-                    layer.name,
-                    "activation",
+                    path=f"{METADATA_KEY}.conditions.requires",
+                    file=layer.display,
+                    line=None if node is None else node.line,
+                    column=None if node is None else node.column,
+                    layer=layer.name,
+                    code="activation",
                 )
             )
 
@@ -385,15 +386,15 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
             node = metadata_node(first.root, "conditions", "requires")
             problems.append(
                 Problem(
-                    "error",
-                    f"requires cycle: {cycle_text}; layers in a cycle are inactive unless"
+                    severity="error",
+                    message=f"requires cycle: {cycle_text}; layers in a cycle are inactive unless"
                     " forced on",
-                    f"{METADATA_KEY}.conditions.requires",
-                    first.display,
-                    None if node is None else node.line,
-                    None if node is None else node.column,
-                    first.name,
-                    "activation",
+                    path=f"{METADATA_KEY}.conditions.requires",
+                    file=first.display,
+                    line=None if node is None else node.line,
+                    column=None if node is None else node.column,
+                    layer=first.name,
+                    code="activation",
                 )
             )
         for i in sorted(component):

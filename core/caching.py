@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from core.loading import ParsedFile, parse_bytes, read_source
 from core.model import FileIdentity, Problem
@@ -36,7 +37,7 @@ class CacheStats:
     enabled: bool
     ttl: float | None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "hits": self.hits,
             "misses": self.misses,

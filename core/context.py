@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from core.whatif import WhatIf
+
 ENVIRONMENT_VAR = "ENVIRONMENT"
 OVERRIDE_TYPE_VAR = "CONFIG_OVERRIDE_TYPE"
 DEFAULT_ENVIRONMENT = "development"
@@ -48,19 +50,6 @@ class Baseline:
 
 
 @dataclass(frozen=True, slots=True)
-class WhatIfInputs:
-    """What a what-if changes; empty means the real context."""
-
-    environment: str | None = None
-    override_type: str | None = None
-    set_env: Mapping[str, str] = field(default_factory=dict)
-    unset_env: frozenset[str] = frozenset()
-    platform: str | None = None
-    force_on: frozenset[str] = frozenset()
-    force_off: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
 class Context:
     """What layer conditions are checked against.
 
@@ -80,7 +69,7 @@ class Context:
     force_off: frozenset[str] = frozenset()
     changes: tuple[str, ...] = ()
     baseline: Baseline | None = field(default=None, repr=False, compare=False)
-    what_if: WhatIfInputs = field(default_factory=WhatIfInputs, repr=False, compare=False)
+    what_if: WhatIf = field(default_factory=WhatIf, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -116,14 +105,15 @@ class Context:
             base_environment or None,
             base_override_type or None,
         )
-        whatif = WhatIfInputs(
-            environment or None,
-            override_type or None,
-            dict(set_env or {}),
-            frozenset(unset_env),
-            None,
-            frozenset(force_on),
-            frozenset(force_off),
+        whatif = WhatIf(
+            base_environment=baseline.environment,
+            base_override_type=baseline.override_type,
+            environment=environment or None,
+            override_type=override_type or None,
+            set_env=tuple(dict(set_env or {}).items()),
+            unset_env=tuple(sorted(set(unset_env))),
+            force_on=tuple(sorted(set(force_on))),
+            force_off=tuple(sorted(set(force_off))),
         )
         return _resolve(baseline, whatif)
 
@@ -148,25 +138,33 @@ class Context:
         baseline = self.baseline or self._derived_baseline()
         old = self.what_if if self.baseline is not None else self._derived_whatif(baseline)
         new_set = dict(old.set_env) if isinstance(set_env, _Keep) else dict(set_env)
-        new_unset = old.unset_env if isinstance(unset_env, _Keep) else frozenset(unset_env)
+        new_unset = (
+            frozenset(old.unset_env) if isinstance(unset_env, _Keep) else frozenset(unset_env)
+        )
         if not isinstance(set_env, _Keep) and isinstance(unset_env, _Keep):
             new_unset = new_unset - new_set.keys()
         if not isinstance(unset_env, _Keep) and isinstance(set_env, _Keep):
             new_set = {k: v for k, v in new_set.items() if k not in new_unset}
-        new_on = old.force_on if isinstance(force_on, _Keep) else frozenset(force_on)
-        new_off = old.force_off if isinstance(force_off, _Keep) else frozenset(force_off)
+        new_on = frozenset(old.force_on if isinstance(force_on, _Keep) else force_on)
+        new_off = frozenset(old.force_off if isinstance(force_off, _Keep) else force_off)
         if not isinstance(force_on, _Keep) and isinstance(force_off, _Keep):
             new_off = new_off - new_on
         if not isinstance(force_off, _Keep) and isinstance(force_on, _Keep):
             new_on = new_on - new_off
-        whatif = WhatIfInputs(
-            old.environment if isinstance(environment, _Keep) else (environment or None),
-            old.override_type if isinstance(override_type, _Keep) else (override_type or None),
-            new_set,
-            new_unset,
-            old.platform if isinstance(platform, _Keep) else (platform or None),
-            new_on,
-            new_off,
+        whatif = WhatIf(
+            base_environment=baseline.environment,
+            base_override_type=baseline.override_type,
+            environment=old.environment
+            if isinstance(environment, _Keep)
+            else (environment or None),
+            override_type=(
+                old.override_type if isinstance(override_type, _Keep) else (override_type or None)
+            ),
+            set_env=tuple(new_set.items()),
+            unset_env=tuple(sorted(new_unset)),
+            force_on=tuple(sorted(new_on)),
+            force_off=tuple(sorted(new_off)),
+            platform=old.platform if isinstance(platform, _Keep) else (platform or None),
         )
         return _resolve(baseline, whatif)
 
@@ -177,19 +175,17 @@ class Context:
             defaults["override_type"] = self.override_type
         return Baseline(dict(self.env), self.platform, defaults)
 
-    def _derived_whatif(self, baseline: Baseline) -> WhatIfInputs:
-        real = _resolve(baseline, WhatIfInputs())
-        return WhatIfInputs(
+    def _derived_whatif(self, baseline: Baseline) -> WhatIf:
+        real = _resolve(baseline, WhatIf())
+        return WhatIf(
             environment=None if real.environment == self.environment else self.environment,
             override_type=None if real.override_type == self.override_type else self.override_type,
-            force_on=self.force_on,
-            force_off=self.force_off,
+            force_on=tuple(sorted(self.force_on)),
+            force_off=tuple(sorted(self.force_off)),
         )
 
 
-def _context_values(
-    baseline: Baseline, whatif: WhatIfInputs
-) -> tuple[str, str | None, dict[str, str]]:
+def _context_values(baseline: Baseline, whatif: WhatIf) -> tuple[str, str | None, dict[str, str]]:
     env = dict(baseline.process_env)
     env.update(whatif.set_env)
     for name in whatif.unset_env:
@@ -213,12 +209,12 @@ def _context_values(
     return environment, override_type, env
 
 
-def _resolve(baseline: Baseline, whatif: WhatIfInputs) -> Context:
+def _resolve(baseline: Baseline, whatif: WhatIf) -> Context:
     environment, override_type, env = _context_values(baseline, whatif)
-    real_environment, real_override_type, real_env = _context_values(baseline, WhatIfInputs())
+    real_environment, real_override_type, real_env = _context_values(baseline, WhatIf())
     platform = whatif.platform or baseline.platform
-    force_off = whatif.force_off
-    force_on = whatif.force_on - force_off
+    force_off = frozenset(whatif.force_off)
+    force_on = frozenset(whatif.force_on) - force_off
 
     changes: list[str] = []
     if environment != real_environment:
@@ -235,7 +231,7 @@ def _resolve(baseline: Baseline, whatif: WhatIfInputs) -> Context:
         covered.add(ENVIRONMENT_VAR)
     if override_type != real_override_type:
         covered.add(OVERRIDE_TYPE_VAR)
-    for name in [*whatif.set_env, *sorted(whatif.unset_env)]:
+    for name in [*dict(whatif.set_env), *sorted(whatif.unset_env)]:
         if name in covered or env.get(name) == real_env.get(name):
             continue
         covered.add(name)

@@ -23,8 +23,9 @@ def expand_and_lint(
 ) -> tuple[list[Problem], list[Problem]]:
     """The interpolation problems and the plaintext-secret problems of the tree.
 
-    With `env` None nothing is expanded (the tree is linted as it stands); with
-    `is_secret` None nothing is linted.
+    Every value named like a secret is marked (`Merged.secret`) on the way, so any
+    face can mask it. With `env` None nothing is expanded (the tree is linted as it
+    stands); with `is_secret` None nothing is linted.
     """
     expanding = env is not None
     expansion_problems: list[Problem] = []
@@ -52,6 +53,7 @@ def expand_and_lint(
         )
 
     def lint_node(path: KeyPath, node: Merged) -> None:
+        node.secret = True
         problem = secret_problem(path, node)
         if problem is not None:
             lint_problems.append(problem)

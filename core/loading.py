@@ -29,6 +29,7 @@ from core.model import (
     Encrypted,
     Node,
     Problem,
+    Severity,
     format_path,
 )
 from core.scalars import MAYBE_TYPED as _MAYBE_TYPED
@@ -99,7 +100,7 @@ def read_source(path: Path, display: str) -> tuple[bytes | None, Problem | None]
     """The bytes of a layer file, or the reason it cannot be read as one."""
 
     def refuse(message: str) -> tuple[None, Problem]:
-        return None, Problem("error", message, "", display, code="io")
+        return None, Problem(severity="error", message=message, path="", file=display, code="io")
 
     try:
         info = os.stat(path)
@@ -138,15 +139,15 @@ def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFi
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         problems.append(
             Problem(
-                "error",
-                f"the file is not valid {encoding.upper()}: byte 0x{data[error.start]:02x}"
+                severity="error",
+                message=f"the file is not valid {encoding.upper()}: byte 0x{data[error.start]:02x}"
                 " cannot be decoded",
-                "",
-                display,
-                line,
-                column,
-                layer,
-                "syntax",
+                path="",
+                file=display,
+                line=line,
+                column=column,
+                layer=layer,
+                code="syntax",
             )
         )
         return ParsedFile(None, problems)
@@ -157,21 +158,30 @@ def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFi
     if root is None:
         if not problems:
             problems.append(
-                Problem("warning", "the file is empty", "", display, 1, 1, layer, "empty")
+                Problem(
+                    severity="warning",
+                    message="the file is empty",
+                    path="",
+                    file=display,
+                    line=1,
+                    column=1,
+                    layer=layer,
+                    code="empty",
+                )
             )
         return ParsedFile(None, problems)
     if root.kind != MAPPING:
         kind = "a list" if root.kind == SEQUENCE else "a single value"
         problems.append(
             Problem(
-                "error",
-                f"the top level must be a mapping of keys, not {kind}",
-                "",
-                display,
-                root.line,
-                root.column,
-                layer,
-                "syntax",
+                severity="error",
+                message=f"the top level must be a mapping of keys, not {kind}",
+                path="",
+                file=display,
+                line=root.line,
+                column=root.column,
+                layer=layer,
+                code="syntax",
             )
         )
         return ParsedFile(None, problems)
@@ -210,10 +220,19 @@ class _Builder:
         self.expanded = 0
 
     def problem(
-        self, severity: str, message: str, line: int, column: int, code: str, path: str = ""
+        self, severity: Severity, message: str, line: int, column: int, code: str, path: str = ""
     ) -> None:
         self.problems.append(
-            Problem(severity, message, path, self.display, line, column, self.layer, code)  # type: ignore[arg-type]
+            Problem(
+                severity=severity,
+                message=message,
+                path=path,
+                file=self.display,
+                line=line,
+                column=column,
+                layer=self.layer,
+                code=code,
+            )
         )
 
     def current_path(self, extra: Any = None) -> str:

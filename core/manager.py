@@ -216,7 +216,7 @@ class OverrideManager:
         self.cache.clear()
         self.last = None
 
-    def get_cache_stats(self) -> dict[str, object]:
+    def get_cache_stats(self) -> dict[str, Any]:
         return self.cache.stats().to_dict()
 
     def _path(self, path: str | Path) -> Path:

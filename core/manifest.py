@@ -146,14 +146,14 @@ class _Reader:
         line = self.key_line(key, table) if key else None
         self.problems.append(
             Problem(
-                severity,
-                message,
-                f"{table}.{key}" if table else key,
-                self.display,
-                line,
-                1 if line else None,
-                None,
-                "manifest",
+                severity=severity,
+                message=message,
+                path=f"{table}.{key}" if table else key,
+                file=self.display,
+                line=line,
+                column=1 if line else None,
+                layer=None,
+                code="manifest",
             )
         )
 
@@ -227,11 +227,11 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
 
     if not set_root.exists():
         message = f"config set directory {set_root.as_posix()} does not exist"
-        problems.append(Problem("error", message, code="manifest"))
+        problems.append(Problem(severity="error", message=message, code="manifest"))
         return default(()), problems
     if not set_root.is_dir():
         message = f"config set {set_root.as_posix()} is a file, not a directory"
-        problems.append(Problem("error", message, code="manifest"))
+        problems.append(Problem(severity="error", message=message, code="manifest"))
         return default(()), problems
 
     if sops_config is None or sops_config.parent != set_root:
@@ -239,11 +239,11 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if stray is not None:
             problems.append(
                 Problem(
-                    "warning",
-                    f"{display_path(stray, set_root)} is ignored: sops only reads a config"
+                    severity="warning",
+                    message=f"{display_path(stray, set_root)} is ignored: sops only reads a config"
                     f" file named {SOPS_CONFIG_NAME}",
-                    "",
-                    display_path(stray, set_root),
+                    path="",
+                    file=display_path(stray, set_root),
                     code="manifest",
                 )
             )
@@ -255,8 +255,8 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         names = ", ".join(DEFAULT_BASE_CANDIDATES[:-1]) + f" or {DEFAULT_BASE_CANDIDATES[-1]}"
         problems.append(
             Problem(
-                "error",
-                f"no base file found in {set_root.as_posix()}: expected {names},"
+                severity="error",
+                message=f"no base file found in {set_root.as_posix()}: expected {names},"
                 f" or a {MANIFEST_NAME} listing the base files",
                 code="manifest",
             )
@@ -271,13 +271,25 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         text = manifest_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         problems.append(
-            Problem("error", f"{display} is not valid UTF-8", "", display, code="manifest")
+            Problem(
+                severity="error",
+                message=f"{display} is not valid UTF-8",
+                path="",
+                file=display,
+                code="manifest",
+            )
         )
         return default(default_base(), manifest_path), problems
     except OSError as error:
         reason = error.strerror or str(error)
         problems.append(
-            Problem("error", f"{display} cannot be read: {reason}", "", display, code="manifest")
+            Problem(
+                severity="error",
+                message=f"{display} cannot be read: {reason}",
+                path="",
+                file=display,
+                code="manifest",
+            )
         )
         return default(default_base(), manifest_path), problems
 
@@ -297,14 +309,14 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
                 line, column = len(lines), len(lines[-1]) + 1
         problems.append(
             Problem(
-                "error",
-                f"TOML syntax error: {message[:1].lower()}{message[1:]}",
-                "",
-                display,
-                line,
-                column,
-                None,
-                "manifest",
+                severity="error",
+                message=f"TOML syntax error: {message[:1].lower()}{message[1:]}",
+                path="",
+                file=display,
+                line=line,
+                column=column,
+                layer=None,
+                code="manifest",
             )
         )
         return default(default_base(), manifest_path), problems
@@ -428,7 +440,18 @@ def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Probl
     files: list[tuple[Path, bool]] = []
 
     def problem(severity: Severity, message: str, path: str) -> None:
-        problems.append(Problem(severity, message, path, display, None, None, None, "manifest"))
+        problems.append(
+            Problem(
+                severity=severity,
+                message=message,
+                path=path,
+                file=display,
+                line=None,
+                column=None,
+                layer=None,
+                code="manifest",
+            )
+        )
 
     if not root.is_dir():
         return files, problems

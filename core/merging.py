@@ -266,16 +266,16 @@ class _Merger:
         ):
             self.result.problems.append(
                 Problem(
-                    "warning",
-                    f"{_KIND_NAMES[node.kind]} here replaces {_KIND_NAMES[existing.kind]}"
+                    severity="warning",
+                    message=f"{_KIND_NAMES[node.kind]} here replaces {_KIND_NAMES[existing.kind]}"
                     f" from {existing.layer} ({existing.file}:{existing.line}); the kind"
                     " of this key changes",
-                    format_path(path + (key,)),
-                    self.file,
-                    node.line,
-                    node.column,
-                    self.name,
-                    "kind-change",
+                    path=format_path(path + (key,)),
+                    file=self.file,
+                    line=node.line,
+                    column=node.column,
+                    layer=self.name,
+                    code="kind-change",
                 )
             )
 
@@ -289,15 +289,15 @@ class _Merger:
                 what += f" from {existing.layer} ({existing.file}:{existing.line}) is not a list"
             self.result.problems.append(
                 Problem(
-                    "error",
-                    f"{tag} needs a list over an inherited list, but {what}; the value"
+                    severity="error",
+                    message=f"{tag} needs a list over an inherited list, but {what}; the value"
                     " replaces it instead",
-                    format_path(path + (key,)),
-                    self.file,
-                    node.line,
-                    node.column,
-                    self.name,
-                    "directive",
+                    path=format_path(path + (key,)),
+                    file=self.file,
+                    line=node.line,
+                    column=node.column,
+                    layer=self.name,
+                    code="directive",
                 )
             )
             self.replace(children, key, existing, node, path)

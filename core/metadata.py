@@ -50,14 +50,14 @@ class _MetadataReader:
     def report(self, severity: str, message: str, node: Node, path: str) -> None:
         self.problems.append(
             Problem(
-                "warning" if severity == "warning" else "error",
-                message,
-                path,
-                self.display,
-                node.line,
-                node.column,
-                self.layer,
-                "activation",
+                severity="warning" if severity == "warning" else "error",
+                message=message,
+                path=path,
+                file=self.display,
+                line=node.line,
+                column=node.column,
+                layer=self.layer,
+                code="activation",
             )
         )
 

@@ -44,7 +44,7 @@ class Origin:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Problem:
     """One thing wrong with the config set, located as precisely as is known.
 
@@ -300,12 +300,13 @@ class Merged:
     `value` is a scalar, ``dict[str, Merged]`` or ``list[Merged]``. `layer` and `file`
     name the winning layer; `node` is the winning definition as parsed (its position,
     its directive tag, its text before interpolation). `shadowed` lists the
-    definitions it beat, lowest priority first; `trace` is the interpolation trace of
-    a string that read variables. Position and directive are read from `node` rather
-    than copied: a merge creates one of these per key, so every slot counts.
+    definitions below it, lowest priority first; `trace` is the interpolation trace of
+    a string that read variables; `secret` is set on a value whose key names a secret.
+    Position and directive are read from `node` rather than copied: a merge creates
+    one of these per key, so every slot counts.
     """
 
-    __slots__ = ("kind", "value", "layer", "file", "node", "shadowed", "trace")
+    __slots__ = ("kind", "value", "layer", "file", "node", "shadowed", "trace", "secret")
 
     def __init__(self, kind: int, value: Any, layer: str, file: str, node: Node) -> None:
         self.kind = kind
@@ -317,6 +318,8 @@ class Merged:
         # one per replaced key and `overridden` builds the Definitions only when asked.
         self.shadowed: list[tuple[str, str, Node]] | None = None
         self.trace: tuple[Any, ...] | None = None  # tuple[VarRead, ...] from interpolation
+        # Named like a secret (the set's `secret_keys`): masked wherever it is shown.
+        self.secret = False
 
     def __repr__(self) -> str:
         return f"Merged({self.plain()!r} from {self.layer} {self.file}:{self.line})"

@@ -58,12 +58,8 @@ class Resolution:
             if p.path == text or (text == "" or p.path.startswith((text + ".", text + "[")))
         ]
 
-    def reveal(self, reveal: bool = False) -> Reveal:
-        """The set's reveal policy: secrets masked unless `reveal`."""
-        return Reveal(self.secret_keys, reveal)
-
     def plain(self, reveal: bool = False) -> dict[str, Any]:
         """The merged config as plain data, secrets masked unless revealed."""
-        data = self.reveal(reveal).plain(self.root)
+        data = Reveal(reveal).plain(self.root)
         assert isinstance(data, dict)
         return data

@@ -54,7 +54,16 @@ def load_schema(spec: str, set_root: Path) -> tuple[type[BaseModel] | None, list
 def _load_problem(
     message: str, file: str | None = None, line: int | None = None, column: int | None = None
 ) -> Problem:
-    return Problem("error", message, "", file, line, column, None, "schema-load")
+    return Problem(
+        severity="error",
+        message=message,
+        path="",
+        file=file,
+        line=line,
+        column=column,
+        layer=None,
+        code="schema-load",
+    )
 
 
 def _shown(path: str | Path, set_root: Path) -> str:

@@ -61,7 +61,7 @@ def validate_schema(
         check.run(model)
     except Exception as error:  # a bug here must not hide the problems found so far
         message = f"the schema check stopped early: {type(error).__name__}: {error}"
-        check.problems.append(Problem("error", message, code="schema"))
+        check.problems.append(Problem(severity="error", message=message, code="schema"))
     return sorted(check.problems, key=Problem.sort_key)
 
 
@@ -197,14 +197,14 @@ class _SchemaCheck:
 
     def at(self, node: Merged, path: KeyPath, message: str) -> Problem:
         return Problem(
-            "error",
-            message,
-            format_path(path),
-            node.file,
-            node.line,
-            node.column,
-            node.layer,
-            "schema",
+            severity="error",
+            message=message,
+            path=format_path(path),
+            file=node.file,
+            line=node.line,
+            column=node.column,
+            layer=node.layer,
+            code="schema",
         )
 
     def report(self, item: _Located) -> None:
@@ -261,7 +261,7 @@ class _SchemaCheck:
             f"the schema raised {type(error).__name__}: {error}{where} while checking the"
             " config; a validator should raise ValueError to reject a value"
         )
-        return Problem("error", message, code="schema")
+        return Problem(severity="error", message=message, code="schema")
 
     # --- a missing key --------------------------------------------------------
 
@@ -275,7 +275,16 @@ class _SchemaCheck:
             where = f"from {format_path(parent)}, which is not set either (under {above})"
         message = f"required key '{key}' is missing {where}"
         self.problems.append(
-            Problem("error", message, format_path(item.path), file, line, column, layer, "schema")
+            Problem(
+                severity="error",
+                message=message,
+                path=format_path(item.path),
+                file=file,
+                line=line,
+                column=column,
+                layer=layer,
+                code="schema",
+            )
         )
 
     def holder(
@@ -321,14 +330,14 @@ class _SchemaCheck:
         severity: Severity = "error" if forbidden else "warning"
         self.problems.append(
             Problem(
-                severity,
-                message,
-                format_path(path),
-                node.file,
-                node.line,
-                node.column,
-                node.layer,
-                "unknown-key",
+                severity=severity,
+                message=message,
+                path=format_path(path),
+                file=node.file,
+                line=node.line,
+                column=node.column,
+                layer=node.layer,
+                code="unknown-key",
             )
         )
 

@@ -18,12 +18,12 @@ from textual.widgets import Input
 
 from core.activation import Context
 from core.configset import ConfigSet
+from core.whatif import WhatIf
 from tui.commands import binding_commands, main_screen_commands
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.main import MainScreen
 from tui.screens.matrix import MatrixChoice, MatrixScreen
-from tui.whatif import WhatIf
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.filter_bar import FilterBar
 
@@ -103,18 +103,7 @@ class ConfscopeApp(App[int]):
 
 def whatif_from_context(context: Context) -> WhatIf:
     """The what-if a context was built with (its changes from the real context)."""
-    inputs = context.what_if
-    base = context.baseline
-    return WhatIf(
-        base_environment=base.environment if base else None,
-        base_override_type=base.override_type if base else None,
-        environment=inputs.environment,
-        override_type=inputs.override_type,
-        set_env=tuple(sorted(inputs.set_env.items())),
-        unset_env=tuple(sorted(inputs.unset_env)),
-        force_on=tuple(sorted(inputs.force_on)),
-        force_off=tuple(sorted(inputs.force_off)),
-    )
+    return context.what_if
 
 
 def run(root: Path, context_kwargs: dict[str, Any]) -> int:

@@ -6,7 +6,8 @@ from typing import Any
 
 from rich.text import Text
 
-from core.model import MAPPING, SEQUENCE, Definition, Encrypted, Key, Merged, Severity
+from core.model import MAPPING, SEQUENCE, Encrypted, Key, Merged, Severity
+from core.secrets.policy import Reveal
 
 # Badge backgrounds, picked in order as layers are first seen: distinct, readable with
 # black text, and stable for the whole session (a layer never changes colour).
@@ -71,11 +72,12 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def value_text(node: Merged, width: int = MAX_VALUE_WIDTH) -> str:
-    """The value of a node in one line: scalars in full (cut to `width`), containers counted."""
+def value_text(node: Merged, width: int = MAX_VALUE_WIDTH, reveal: bool = False) -> str:
+    """The value of a node in one line: scalars in full (cut to `width`), containers
+    counted, secrets masked unless `reveal`."""
     if node.kind == MAPPING or node.kind == SEQUENCE:
         return _counted(node.value)
-    return plain_text(node.value, width)
+    return plain_text(Reveal(reveal).scalar(node), width)
 
 
 def plain_text(value: Any, width: int = MAX_VALUE_WIDTH) -> str:
@@ -121,19 +123,3 @@ def value_style(node: Merged) -> str:
             return "green"
         return "#d7d7af"
     return "dim"
-
-
-def overrode(node: Merged) -> list[Definition]:
-    """The definitions `node` beat. A mapping merged key by key beat none of the
-    mappings below it (they were merged, not replaced): only what it replaced counts."""
-    shadowed = node.overridden
-    if node.kind == MAPPING and node.directive != "!replace":
-        return [d for d in shadowed if d.node.kind != MAPPING]
-    return shadowed
-
-
-def merged_with(node: Merged) -> list[Definition]:
-    """The mappings a merged mapping was merged over (lowest priority first)."""
-    if node.kind == MAPPING and node.directive != "!replace":
-        return [d for d in node.overridden if d.node.kind == MAPPING]
-    return []

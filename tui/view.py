@@ -13,8 +13,9 @@ from pathlib import Path
 from core.configset import ConfigSet, Resolution
 from core.metadata import condition_values, override_types
 from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
+from core.secrets.policy import Reveal
+from core.whatif import WhatIf
 from tui.render import scalar_text
-from tui.whatif import WhatIf
 
 DEFAULT_ENVIRONMENTS = ("development", "staging", "production", "testing")
 
@@ -121,7 +122,8 @@ def index_view(
     index: list[SearchEntry] = []
     for path, node in root.walk():
         text = format_path(path)
-        value = scalar_text(node.value) if node.kind == SCALAR else ""
+        # Secrets are not searchable by value: a hit would tell what they are.
+        value = scalar_text(Reveal().scalar(node)) if node.kind == SCALAR else ""
         index.append(SearchEntry(text, f"{text}\t{value}".lower(), path))
     return View(resolution, whatif, root, stale_because, severity, by_path, index)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from core.model import MAPPING, SEQUENCE, Encrypted, KeyPath, Merged
+from core.model import MAPPING, SEQUENCE, Encrypted, Merged
 
 # Keys (and environment variable names) that hold secrets, unless a set says otherwise.
 DEFAULT_SECRET_KEYS = (
@@ -75,6 +75,12 @@ def sealed_type(node: Merged) -> str | None:
     return node.node.sealed
 
 
+def is_secret(node: Merged) -> bool:
+    """Whether a merged value is a secret: encrypted in its file, or named like one
+    (the resolve marks those as it lints them)."""
+    return node.secret or sealed_type(node) is not None
+
+
 class Reveal:
     """How values may be shown: secrets masked unless `reveal` is asked for.
 
@@ -82,48 +88,39 @@ class Reveal:
     revealed: there is nothing else to show.
     """
 
-    __slots__ = ("secret_keys", "reveal")
+    __slots__ = ("reveal",)
 
-    def __init__(self, secret_keys: SecretKeys | None = None, reveal: bool = False) -> None:
-        self.secret_keys = secret_keys or SecretKeys()
+    def __init__(self, reveal: bool = False) -> None:
         self.reveal = reveal
 
-    def is_secret(self, path: KeyPath, node: Merged) -> bool:
-        return sealed_type(node) is not None or self.secret_keys.on_path(path)
-
-    def scalar(self, path: KeyPath, node: Merged) -> Any:
+    def scalar(self, node: Merged) -> Any:
         """A scalar node's value as it may be shown."""
-        value = node.value
-        if isinstance(value, Encrypted):
-            return str(value)
-        if self.reveal:
-            return value
-        sealed = node.node.sealed
-        if sealed is not None:
-            return f"<encrypted:{sealed}>"
-        if value is not None and value != "" and self.secret_keys.on_path(path):
-            return SECRET_MASK
-        return value
+        return self.value(node, node.value)
 
-    def plain(self, node: Merged, path: KeyPath = ()) -> Any:
+    def plain(self, node: Merged) -> Any:
         """The subtree as plain data, every secret in it masked."""
         if node.kind == MAPPING:
-            return {key: self.plain(child, (*path, key)) for key, child in node.value.items()}
+            return {key: self.plain(child) for key, child in node.value.items()}
         if node.kind == SEQUENCE:
-            return [self.plain(child, (*path, i)) for i, child in enumerate(node.value)]
-        return self.scalar(path, node)
+            return [self.plain(child) for child in node.value]
+        return self.scalar(node)
 
-    def value(self, path: KeyPath, value: Any, *, sealed: bool = False) -> Any:
-        """Plain data tied to `path` (a beaten definition, a variable's value), every
-        secret in it masked; `sealed` when it came out of an encrypted value."""
+    def value(self, node: Merged | None, value: Any) -> Any:
+        """`value` tied to `node` (its own, a definition it beat, a variable it read)
+        as it may be shown: masked when the node is a secret."""
+        if node is None:
+            return self.masked(value, secret=False)
+        return self.masked(value, secret=is_secret(node), sealed=sealed_type(node))
+
+    def masked(self, value: Any, *, secret: bool, sealed: str | None = None) -> Any:
+        """`value` as it may be shown, when it is (`secret`) or is not a secret;
+        `sealed` is its sops type if it was encrypted in its file."""
         if isinstance(value, Encrypted):
             return str(value)
         if isinstance(value, dict):
-            return {k: self.value((*path, k), v, sealed=sealed) for k, v in value.items()}
+            return {k: self.masked(v, secret=False) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.value((*path, i), v, sealed=sealed) for i, v in enumerate(value)]
-        if self.reveal or value is None or value == "":
+            return [self.masked(v, secret=secret, sealed=sealed) for v in value]
+        if self.reveal or not secret or value is None or value == "":
             return value
-        if sealed or self.secret_keys.on_path(path):
-            return SECRET_MASK
-        return value
+        return f"<encrypted:{sealed}>" if sealed is not None else SECRET_MASK

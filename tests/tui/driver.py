@@ -92,7 +92,7 @@ class Running:
         assert landed == keys, f"{path} is not in the tree"
         node = self.tree.cursor_node
         assert node is not None
-        return node.label.plain
+        return str(node.label)
 
     async def select(self, path: str) -> str:
         """Put the cursor on `path` and wait for the detail pane to describe it."""

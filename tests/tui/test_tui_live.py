@@ -62,15 +62,15 @@ async def test_a_problem_appears_on_save_and_goes_when_fixed(config_dir: Path) -
         # Refreshed in place: database is still expanded and the cursor is where it was.
         assert tree.cursor_path == ("database", "user")
         assert ("database",) in tree.expanded_paths()
-        host = run.screen.query_one(ConfigTree)._by_path[("database", "host")].label.plain
+        host = str(run.screen.query_one(ConfigTree)._by_path[("database", "host")].label)
         assert host.endswith("✖")
-        database = tree._by_path[("database",)].label.plain
+        database = str(tree._by_path[("database",)].label)
         assert database.endswith("✖")  # marked at and above the problem
 
         await save(run, docker, DOCKER, lambda: not problems(run), "the fix")
-        host = tree._by_path[("database", "host")].label.plain
+        host = str(tree._by_path[("database", "host")].label)
         assert host.startswith("host: db.docker") and "✖" not in host
-        assert "✖" not in tree._by_path[("database",)].label.plain
+        assert "✖" not in str(tree._by_path[("database",)].label)
         assert tree.cursor_path == ("database", "user")
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from textual.app import SystemCommand
 
+from core.compare import compute_matrix
 from core.configset import ConfigSet
+from core.context import NO_TYPE
+from core.whatif import WhatIf
 from tests.tui.driver import SAMPLES, Running, running
 from tui.screens import matrix as matrix_module
 from tui.screens.main import MainScreen
-from tui.screens.matrix import DIFFERS_STYLE, NO_TYPE, MatrixScreen, compute_matrix
-from tui.whatif import WhatIf
+from tui.screens.matrix import DIFFERS_STYLE, MatrixScreen
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("machine_free")]
 
@@ -54,7 +56,7 @@ async def test_each_type_has_a_column_and_rows_that_differ_are_highlighted() -> 
         assert key is not None and key.plain == "≠ api.port" and str(key.style) == DIFFERS_STYLE
         # Secrets stay masked; a key a type does not have is a dash.
         assert screen.cell("redis.password", "broken") is not None
-        assert screen.cell("redis.password", "broken").plain == "changeme"  # type: ignore[union-attr]
+        assert screen.cell("redis.password", "broken").plain == "<secret>"  # type: ignore[union-attr]
         assert screen.cell("database.ssl.mode", "docker").plain == "—"  # type: ignore[union-attr]
         # The cursor starts in the main screen's type.
         assert screen.table.cursor_coordinate.column == 1 + labels.index("docker")

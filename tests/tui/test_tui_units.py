@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from core.model import Encrypted
+from core.whatif import WhatIf
 from tui.editor import editor_command
 from tui.render import LayerColours, scalar_text
-from tui.whatif import WhatIf, cycle
+from tui.whatif import cycle
 
 
 def test_whatif_round_trips_the_cli_keywords() -> None:

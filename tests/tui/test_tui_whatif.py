@@ -8,8 +8,8 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import Input, Select
 
+from core.whatif import WhatIf
 from tests.tui.driver import running
-from tui.whatif import WhatIf
 from tui.widgets.layers import LayersPanel, LayerTable
 
 pytestmark = pytest.mark.anyio

@@ -24,13 +24,14 @@ from core.configset import ConfigSet
 from core.context import NO_TYPE
 from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
+from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
 from tui.editor import editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.plain import PlainScreen
 from tui.view import View, filter_paths, resolve_view
-from tui.whatif import WhatIf, cycle
+from tui.whatif import cycle
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar

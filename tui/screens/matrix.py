@@ -20,13 +20,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from core.compare import Side, differences, leaf_paths, side
+from core.compare import Matrix, MatrixRow, compute_matrix
 from core.configset import ConfigSet
-from core.context import NO_TYPE
-from core.model import KeyPath, Merged, format_path
+from core.model import KeyPath
+from core.whatif import WhatIf
 from tui.render import LayerColours, plain_text
 from tui.screens.plain import PlainScreen
-from tui.whatif import WhatIf
 from tui.widgets.table import Table
 
 KEY_COLUMN = "key"
@@ -42,34 +41,6 @@ ABSENT = "—"
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    label: str
-    """The override type, or `NO_TYPE`."""
-    whatif: WhatIf
-    """The main screen's what-if with this override type."""
-
-
-@dataclass(frozen=True, slots=True)
-class MatrixRow:
-    path: KeyPath
-    dotted: str
-    sides: tuple[Side, ...]
-    """The effective value under each column's type, in column order."""
-    differs: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Matrix:
-    columns: tuple[Column, ...]
-    rows: tuple[MatrixRow, ...]
-    environment: str
-
-    @property
-    def differing(self) -> int:
-        return sum(1 for row in self.rows if row.differs)
-
-
-@dataclass(frozen=True, slots=True)
 class MatrixChoice:
     """What the user picked: a key, and the what-if to show it under."""
 
@@ -77,56 +48,11 @@ class MatrixChoice:
     whatif: WhatIf
 
 
-def matrix_columns(config_set: ConfigSet, whatif: WhatIf) -> list[Column]:
-    """No type first, then every override type the layers name (and the current one)."""
-    types = sorted(config_set.override_types())
-    if whatif.override_type and whatif.override_type not in types:
-        types.append(whatif.override_type)
-    columns = [Column(NO_TYPE, whatif.with_override_type(NO_TYPE))]
-    columns += [Column(name, whatif.with_override_type(name)) for name in types]
-    return columns
-
-
-def compute_matrix(config_set: ConfigSet, whatif: WhatIf) -> Matrix:
-    """Resolve the set once per column and line the leaves up. Runs in a worker thread."""
-    columns = matrix_columns(config_set, whatif)
-    roots: list[Merged] = []
-    environment = ""
-    for column in columns:
-        context = config_set.context(**column.whatif.kwargs())
-        resolution = config_set.resolve(context, schema=False)
-        roots.append(resolution.root)
-        environment = resolution.context.environment
-    differing = {difference.path for difference in differences(roots)}
-    order = tree_order(roots)
-    paths = sorted(leaf_paths(roots), key=order.__getitem__)
-    rows = tuple(
-        MatrixRow(
-            path,
-            format_path(path),
-            tuple(side(root.get(path)) for root in roots),
-            path in differing,
-        )
-        for path in paths
-    )
-    return Matrix(tuple(columns), rows, environment)
-
-
-def tree_order(roots: Sequence[Merged]) -> dict[KeyPath, tuple[int, ...]]:
-    """A sort key keeping each key with its siblings: a key only one type has goes at the
-    end of its own mapping, not at the end of the whole table."""
-    seen: dict[KeyPath, int] = {}
-    for root in roots:
-        for path, _node in root.walk():
-            seen.setdefault(path, len(seen))
-    return {path: tuple(seen[path[:depth]] for depth in range(1, len(path) + 1)) for path in seen}
-
-
 def cell_text(row: MatrixRow, index: int, width: int = CELL_WIDTH[1]) -> Text:
     shown = row.sides[index]
     if not shown.present:
         return Text(ABSENT, style="dim italic")
-    return Text(plain_text(shown.value, width), style=DIFFERS_STYLE if row.differs else "")
+    return Text(plain_text(shown.shown(), width), style=DIFFERS_STYLE if row.differs else "")
 
 
 def key_text(row: MatrixRow, width: int = KEY_WIDTH) -> Text:
@@ -322,7 +248,7 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
             if not shown.present:
                 text.append(f" is not set under {label}", style="italic")
             else:
-                text.append(f" = {plain_text(shown.value, 60)}")
+                text.append(f" = {plain_text(shown.shown(), 60)}")
                 text.append(f" under {label}, from ")
                 text.append_text(self.colours.badge(shown.layer))
                 text.append(f" {shown.location}")

@@ -24,7 +24,6 @@ from tui.render import (
     SEVERITY_STYLE,
     LayerColours,
     key_text,
-    overrode,
     value_style,
     value_text,
 )
@@ -268,7 +267,7 @@ class ConfigTree(Tree[Entry]):
         if node.layer:
             label.append(" ")
             label.append_text(self.colours.badge(node.layer))
-        beaten = overrode(node)
+        beaten = node.beaten
         if beaten:
             label.append(f" ↑{len(beaten)}", style="bold magenta")
         if severity:

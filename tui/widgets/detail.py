@@ -10,13 +10,21 @@ from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static
 
-from core.model import Definition, KeyPath, Merged, Problem, format_path
+from core.model import (
+    BEATEN,
+    MERGED_OVER,
+    NOTHING_BEATEN,
+    Definition,
+    KeyPath,
+    Merged,
+    Problem,
+    format_path,
+)
+from core.secrets.policy import Reveal
 from tui.render import (
     SEVERITY_MARK,
     SEVERITY_STYLE,
     LayerColours,
-    merged_with,
-    overrode,
     plain_text,
     scalar_text,
     type_name,
@@ -177,7 +185,7 @@ def describe(
 
 
 def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
-    shown = value_text(node, width=400) if node.kind else scalar_text(node.value)
+    shown = value_text(node, width=400) if node.kind else scalar_text(Reveal().scalar(node))
     _row(text, "value", shown, value_style(node))
     _row(text, "type", type_name(node))
     origin = Text()
@@ -190,35 +198,37 @@ def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
     raw = node.node.value
     if isinstance(raw, str) and "$" in raw and raw != node.value:
         _row(text, "written", str(raw), "dim")
+    policy = Reveal()
     if node.trace:
         text.append("\ninterpolation\n", style="bold")
         for read in node.trace:
-            value = "unset" if read.value is None else repr(read.value)
+            value = "unset" if read.value is None else repr(policy.value(node, read.value))
             line = f"  ${{{read.name}}} = {value}"
             if read.used_default:
                 line += "  → default used"
             text.append(line + "\n", style="dim" if read.value is None else "")
     text.append("\n")
-    merged = merged_with(node)
+    merged = node.merged_over
     if merged:
-        text.append(f"merged over {len(merged)} (highest priority first)\n", style="bold")
-        _definitions(text, merged, colours, "")
-    shadowed = overrode(node)
-    if shadowed:
-        text.append(f"overrides {len(shadowed)} (highest priority first)\n", style="bold")
-        _definitions(text, shadowed, colours, "strike dim")
+        text.append(f"{MERGED_OVER} {len(merged)} (highest priority first)\n", style="bold")
+        _definitions(text, node, merged, colours, "")
+    beaten = node.beaten
+    if beaten:
+        text.append(f"{BEATEN} {len(beaten)} (highest priority first)\n", style="bold")
+        _definitions(text, node, beaten, colours, "strike dim")
     elif not merged:
-        text.append("overrides nothing: no other active layer defines this key\n", style="dim")
+        text.append(f"{BEATEN} {NOTHING_BEATEN}\n", style="dim")
 
 
 def _definitions(
-    text: Text, definitions: list[Definition], colours: LayerColours, style: str
+    text: Text, node: Merged, definitions: list[Definition], colours: LayerColours, style: str
 ) -> None:
+    policy = Reveal()
     for definition in reversed(definitions):
         row = Text("  ")
         row.append_text(colours.badge(definition.layer))
         row.append(f" {definition.origin}  ")
-        row.append(plain_text(definition.value), style=style)
+        row.append(plain_text(policy.value(node, definition.value)), style=style)
         if definition.directive:
             row.append(f"  {definition.directive}", style="dim")
         text.append_text(row)

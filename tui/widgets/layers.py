@@ -15,9 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
+from core.whatif import WhatIf
 from tui.render import LayerColours
 from tui.view import View
-from tui.whatif import WhatIf
 from tui.widgets.table import Table
 
 
