@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
-    resolution = config.resolve(config.context(**options))
+    resolution = config.resolve(what_if=options)
     fatal = [p for p in resolution.problems if p.code == "manifest" and p.severity == "error"]
     if fatal:
         for problem in fatal:
