@@ -132,7 +132,7 @@ def _check_choice(label: str, actual: str | None, wanted: Any, key: str) -> tupl
 
 def _check_env(name: str, spec: Any, env: Mapping[str, str]) -> tuple[bool, str]:
     actual = env.get(name)
-    hidden = bool(SECRET_NAME.search(name))
+    hidden = SECRET_NAME(name)
     shown = "" if actual is None or hidden else f" '{actual}'"
     if spec == "present":
         if actual is not None:

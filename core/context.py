@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from core.secrets.policy import SecretKeys
 from core.whatif import WhatIf
 
 ENVIRONMENT_VAR = "ENVIRONMENT"
@@ -22,8 +22,8 @@ DEFAULT_ENVIRONMENT = "development"
 # As a what-if override type: no type at all, even where the shell or manifest names one.
 NO_TYPE = "(none)"
 
-# Values of variables named like this are never shown in reasons or change texts.
-SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|private_?key|credential)")
+# Values of variables named like secrets are never shown in reasons or change texts.
+SECRET_NAME = SecretKeys()
 
 # --- the context ---------------------------------------------------------------
 
@@ -239,7 +239,7 @@ def _resolve(baseline: Baseline, whatif: WhatIf) -> Context:
         new = env.get(name)
         if new is None:
             changes.append(f"{name} unset")
-        elif SECRET_NAME.search(name):
+        elif SECRET_NAME(name):
             changes.append(f"{name} changed (value hidden)" if old is not None else f"{name} set")
         else:
             changes.append(f"{name}={new} (was {'unset' if old is None else old})")

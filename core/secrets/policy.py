@@ -16,8 +16,8 @@ from core.model import MAPPING, SEQUENCE, Encrypted, Merged
 
 # Keys (and environment variable names) that hold secrets, unless a set says otherwise.
 DEFAULT_SECRET_KEYS = (
-    r"(?i)(password|passwd|passphrase|secret|secret_key_base|token|api_?key"
-    r"|private_?key|credentials?)$"
+    r"(?i)(password|passwd|passphrase|secret|secret_key_base|secret_access_key|token"
+    r"|api_?key|private_?key|credentials?)$"
 )
 SECRET_MASK = "<secret>"
 _ENC_PREFIX = "ENC["
