@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.activation import layer_file
-from core.caching import CacheStats, ParseCache, with_layer
+from core.caching import CacheStats, ParseCache
 from core.context import Context
+from core.layering import SourceFile, build_layers
 from core.manifest import Manifest, display_path, layer_files, load_manifest, locate_key
 from core.metadata import override_types
 from core.model import LayerFile, Problem
@@ -60,17 +60,12 @@ class ConfigSet:
     def _load(self) -> LoadedSet:
         manifest, set_problems = load_manifest(self.root)
         files, file_problems = layer_files(manifest)
-        layers: list[LayerFile] = []
-        layer_problems: list[Problem] = []
-        for order, (path, is_base) in enumerate(files):
+        sources: list[SourceFile] = []
+        for path, is_base in files:
             display = display_path(path, manifest.root)
             parsed, identity = self.cache.parse(path, display)
-            layer, meta_problems = layer_file(
-                path, display, parsed.root, is_base=is_base, order=order
-            )
-            layer = replace(layer, identity=identity, sops=parsed.sops)
-            layers.append(layer)
-            layer_problems.extend(with_layer(parsed.problems + meta_problems, layer.name))
+            sources.append(SourceFile(path, display, parsed, is_base, identity))
+        layers, layer_problems = build_layers(sources)
         return LoadedSet(manifest, layers, set_problems + file_problems, layer_problems)
 
     def override_types(self) -> list[str]:

@@ -65,14 +65,27 @@ _YAML11_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One usable YAML document of a file: its root mapping, its place and first line."""
+
+    root: Node
+    index: int  # 1-based position among the file's documents
+    line: int
+
+
 @dataclass(slots=True)
 class ParsedFile:
-    """One file read: its root mapping (None when nothing usable), what went wrong, and
-    a sops file's own `sops:` block, taken out of the data so it is never merged."""
+    """One file read: its documents, the first one's root mapping (None when nothing
+    usable), what went wrong, and a sops file's own `sops:` block, taken out of the
+    data so it is never merged."""
 
     root: Node | None
     problems: list[Problem] = field(default_factory=list)
     sops: Node | None = None
+    # Every document whose top level is a mapping, in file order (a multi-document
+    # file is a stack of layers).
+    documents: list[Document] = field(default_factory=list)
 
 
 # Keys only sops's metadata block has: a top-level `sops:` holding one of these is
@@ -152,40 +165,42 @@ def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFi
         )
         return ParsedFile(None, problems)
     builder = _Builder(display, layer, problems)
-    root = builder.build(text)
-    if root is not None and root.kind == SCALAR and root.value is None:
-        root = None  # a bare '---' document: as empty as an empty file
-    if root is None:
-        if not problems:
+    documents: list[Document] = []
+    for index, (root, line) in enumerate(builder.build(text), 1):
+        if root is None or (root.kind == SCALAR and root.value is None):
+            continue  # a bare '---' document: as empty as an empty file
+        if root.kind != MAPPING:
+            kind = "a list" if root.kind == SEQUENCE else "a single value"
             problems.append(
                 Problem(
-                    severity="warning",
-                    message="the file is empty",
-                    path="",
+                    severity="error",
+                    message=f"the top level must be a mapping of keys, not {kind}",
                     file=display,
-                    line=1,
-                    column=1,
+                    line=root.line,
+                    column=root.column,
                     layer=layer,
-                    code="empty",
+                    code="syntax",
                 )
             )
-        return ParsedFile(None, problems)
-    if root.kind != MAPPING:
-        kind = "a list" if root.kind == SEQUENCE else "a single value"
+            continue
+        documents.append(Document(root, index, line))
+    if not documents and not problems:
         problems.append(
             Problem(
-                severity="error",
-                message=f"the top level must be a mapping of keys, not {kind}",
-                path="",
+                severity="warning",
+                message="the file is empty",
                 file=display,
-                line=root.line,
-                column=root.column,
+                line=1,
+                column=1,
                 layer=layer,
-                code="syntax",
+                code="empty",
             )
         )
-        return ParsedFile(None, problems)
-    return ParsedFile(root, problems, _take_sops_block(root))
+    # sops keeps its metadata in the file's (only) document; a block in any
+    # document is taken out so it never reaches the config.
+    blocks = [_take_sops_block(document.root) for document in documents]
+    sops = next((block for block in blocks if block is not None), None)
+    return ParsedFile(documents[0].root if documents else None, problems, sops, documents)
 
 
 class _Frame:
@@ -247,11 +262,21 @@ class _Builder:
             keys.append(extra)
         return format_path(tuple(keys))
 
-    def build(self, text: str) -> Node | None:
+    def build(self, text: str) -> list[tuple[Node | None, int]]:
+        """Each document's root (None when it holds nothing) and its first line."""
+        roots: list[Node | None] = []
+        starts: list[int] = []
         with event_stream(text) as (get_event, kinds):
-            return self._build(get_event, kinds)
+            self._build(get_event, kinds, roots, starts)
+        return list(zip(roots, starts or [1], strict=False))
 
-    def _build(self, get_event: Callable[[], Any], kinds: EventKinds) -> Node | None:
+    def _build(
+        self,
+        get_event: Callable[[], Any],
+        kinds: EventKinds,
+        roots: list[Node | None],
+        starts: list[int],
+    ) -> None:
         # Local names for the event classes in effect: stock or light (core.events).
         (
             ScalarEvent,
@@ -264,7 +289,6 @@ class _Builder:
         top: _Frame | None = None
         top_is_map = False
         root: Node | None = None
-        documents = 0
         skip_depth = 0  # > 0 while discarding a subtree nested too deep
         pending: Any = None  # an event read ahead and not yet handled
         node: Node
@@ -434,18 +458,11 @@ class _Builder:
                         break
                 else:
                     if kind is DocumentStartEvent:
-                        documents += 1
-                        if documents > 1:
-                            mark = event.start_mark
-                            self.problem(
-                                "warning",
-                                "the file holds more than one YAML document; only the first"
-                                " is read",
-                                mark.line + 1,
-                                mark.column + 1,
-                                "syntax",
-                            )
-                            break
+                        if starts:  # the previous document is complete
+                            roots.append(root)
+                            root = None
+                            self.anchors = {}  # anchors belong to their document
+                        starts.append(event.start_mark.line + 1)
                     continue
 
                 if top is None:
@@ -486,7 +503,7 @@ class _Builder:
                     self.apply_merge_keys(frame.node, frame.merge_keys)
             root = stack[0].node
             stack.clear()
-        return root
+        roots.append(root)
 
     def position(self, mark: Any) -> tuple[int, int]:
         """Where a new node is shown: at its key inside a mapping, else where it starts."""

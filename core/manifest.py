@@ -427,9 +427,10 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
 def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Problem]]:
     """The set's layer files as ``(path, is_base)``, in file order.
 
-    Base files come first in the order listed, then every file an override glob
-    matches, sorted by path. A file is listed once: the first mention wins, so a base
-    file that an override glob also matches stays a base. Globs are relative to the
+    Base files come first in the order listed, then the files of each override glob
+    in the order the manifest lists the globs (each glob's files sorted by path): a
+    later file wins a priority tie. A file is listed once: the first mention wins, so
+    a base file that an override glob also matches stays a base. Globs are relative to the
     set root and may use ``**``. The default globs never warn when they match nothing;
     globs from the manifest do.
     """
@@ -472,19 +473,26 @@ def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Probl
         seen.add(key)
         files.append((path, True))
 
-    matched: dict[Path, Path] = {}
-    for pattern in manifest.overrides:
-        hits = [
-            Path(os.path.normpath(root / hit))
-            for hit in glob.glob(pattern, root_dir=root, recursive=True)
-        ]
-        hits = [hit for hit in hits if hit.is_file()]
-        if not hits and manifest.overrides != DEFAULT_OVERRIDES:
-            problem("warning", f"override pattern '{pattern}' matches no file", "overrides")
-        for hit in hits:
-            key = hit.resolve()
-            if key not in seen:
-                matched.setdefault(key, hit)
-    for path in sorted(matched.values(), key=lambda hit: display_path(hit, root)):
-        files.append((path, False))
+    # The manifest's order decides ties, as `helm -f a -f b` does: each entry of
+    # `overrides` in turn, the files one glob matches in path order. The default
+    # globs are one entry, so `x.yml` and `x.yaml` files keep a single path order.
+    default = manifest.overrides == DEFAULT_OVERRIDES
+    groups = [manifest.overrides] if default else [(pattern,) for pattern in manifest.overrides]
+    for group in groups:
+        matched: dict[Path, Path] = {}
+        for pattern in group:
+            hits = [
+                Path(os.path.normpath(root / hit))
+                for hit in glob.glob(pattern, root_dir=root, recursive=True)
+            ]
+            hits = [hit for hit in hits if hit.is_file()]
+            if not hits and not default:
+                problem("warning", f"override pattern '{pattern}' matches no file", "overrides")
+            for hit in hits:
+                key = hit.resolve()
+                if key not in seen:
+                    matched.setdefault(key, hit)
+        for key, path in sorted(matched.items(), key=lambda item: display_path(item[1], root)):
+            seen.add(key)
+            files.append((path, False))
     return files, problems

@@ -15,7 +15,7 @@ from typing import Any
 from core.model import MAPPING, METADATA_KEY, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
 from core.words import describe, did_you_mean
 
-METADATA_KEYS = ("name", "priority", "description", "conditions")
+METADATA_KEYS = ("name", "priority", "description", "conditions", "interpolation")
 CONDITION_KEYS = ("environment", "override_type", "env", "platform", "requires")
 DEFAULT_PRIORITY = 10
 BASE_PRIORITY = 0
@@ -212,14 +212,25 @@ def metadata_node(root: Node | None, *keys: str) -> Node | None:
 
 
 def layer_file(
-    path: Path, display: str, root: Node | None, *, is_base: bool, order: int
+    path: Path,
+    display: str,
+    root: Node | None,
+    *,
+    is_base: bool,
+    order: int,
+    document: int = 0,
+    line: int = 1,
 ) -> tuple[LayerFile, list[Problem]]:
-    """The layer one parsed file makes, from its `_metadata`; `root` is kept whole.
+    """The layer one parsed file (or one `document` of it) makes, from its `_metadata`.
 
-    Override priority defaults to `DEFAULT_PRIORITY` (10); base files get
-    `BASE_PRIORITY` (0) and always sort below every override anyway.
+    `root` is kept whole. The name defaults to the file stem (``stem#N`` for the Nth
+    document of a multi-document file). Override priority defaults to
+    `DEFAULT_PRIORITY` (10); base files get `BASE_PRIORITY` (0) and always sort below
+    every override anyway.
     """
-    name = path.stem
+    name = path.stem if document <= 1 else f"{path.stem}#{document}"
+    declared = False
+    interpolation: bool | None = None
     priority = BASE_PRIORITY if is_base else DEFAULT_PRIORITY
     description = ""
     conditions: dict[str, Any] = {}
@@ -246,6 +257,7 @@ def layer_file(
                 text = _scalar_text(name_node)
                 if text is not None and text.strip():
                     name = text.strip()
+                    declared = True
                     reader.layer = name
                 else:
                     shown = (
@@ -308,6 +320,9 @@ def layer_file(
                         description_node,
                         f"{METADATA_KEY}.description",
                     )
+            switch = entries.get("interpolation")
+            if switch is not None:
+                interpolation = _interpolation_switch(switch, reader)
             conditions_node = entries.get("conditions")
             if conditions_node is not None:
                 if is_base:
@@ -332,8 +347,29 @@ def layer_file(
         conditions,
         origin,
         root,
+        document=document,
+        line=line,
+        declared_name=declared,
+        interpolation=interpolation,
     )
     return layer, reader.problems
+
+
+def _interpolation_switch(node: Node, reader: _MetadataReader) -> bool | None:
+    """`_metadata.interpolation`: true or "sh" expands ``${...}``, false or "off" keeps it."""
+    value = node.value if node.kind == SCALAR else None
+    if isinstance(value, bool):
+        return value
+    if value in ("sh", "off"):
+        return value == "sh"
+    reader.report(
+        "error",
+        f"interpolation must be true or false (or \"sh\" or \"off\"), not {describe(node.value, node.raw)};"
+        " the manifest's setting is used",
+        node,
+        f"{METADATA_KEY}.interpolation",
+    )
+    return None
 
 
 def condition_values(layers: Iterable[LayerFile], condition: str) -> list[str]:

@@ -239,9 +239,25 @@ class LayerFile:
     # The bytes it was parsed from, and a sops file's own `sops:` block (never merged).
     identity: FileIdentity | None = None
     sops: Node | None = None
+    # Which YAML document of its file this layer is (1-based) when the file holds
+    # several, else 0; `line` is where that document starts.
+    document: int = 0
+    line: int = 1
+    declared_name: bool = False  # the name comes from `_metadata.name`, not the file
+    interpolation: bool | None = None  # `_metadata.interpolation`; None: the manifest's
 
     def origin(self, node: Node) -> Origin:
         return Origin(self.display, node.line, node.column)
+
+    @property
+    def source(self) -> str:
+        """The file as shown, with ``#N`` for the Nth document of a multi-document file."""
+        return f"{self.display}#{self.document}" if self.document else self.display
+
+    @property
+    def where(self) -> str:
+        """`source`, and the line a document starts on: ``application.yml#2 (line 14)``."""
+        return f"{self.source} (line {self.line})" if self.document else self.display
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,8 @@ def _changed_sections(
         or last.manifest != manifest
         or last.context != context
         or last.verdicts != verdicts
-        or [layer.path for layer in last.active] != [layer.path for layer in active]
+        or [(layer.path, layer.document) for layer in last.active]
+        != [(layer.path, layer.document) for layer in active]
     ):
         return None
     keys: set[str] = set()

@@ -149,7 +149,7 @@ def test_metadata_problems_with_lines(layers: SetBuilder) -> None:
     got = [(p.severity, p.message, p.line, p.column, p.path) for p in layers.problems]
     assert got == [
         ("error", "unknown metadata key 'prority' (did you mean 'priority'?); the keys are"
-         " name, priority, description, conditions", 3, 3, "_metadata.prority"),
+         " name, priority, description, conditions, interpolation", 3, 3, "_metadata.prority"),
         ("error", "priority must be a whole number, not the string 'high'; the default 10"
          " is used", 4, 3, "_metadata.priority"),
         ("error", "unknown condition 'enviroment' (did you mean 'environment'?); the"
@@ -196,7 +196,7 @@ def test_metadata_wrong_shapes(layers: SetBuilder) -> None:
     got = [(p.file, p.message, p.line) for p in layers.problems]
     assert got == [
         ("overrides/a.yml", "_metadata must be a mapping of name, priority, description,"
-         " conditions, not a list", 1),
+         " conditions, interpolation, not a list", 1),
         ("overrides/b.yml", "the layer name must be a non-empty string, not an empty string;"
          " the file stem 'b' is used", 2),
         ("overrides/b.yml", "conditions must be a mapping of condition names to values, not"

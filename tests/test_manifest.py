@@ -162,14 +162,14 @@ def test_full_manifest(tmp_path: Path) -> None:
     assert manifest.context == {"environment": "staging", "override_type": "docker"}
     files, problems = layer_files(manifest)
     assert problems == []
-    # bases in listed order, then all overrides sorted by path together
+    # bases in listed order, then each glob's files in path order, globs as listed
     assert relative(files, tmp_path.resolve()) == [
         ("common.yml", True),
         ("base.yml", True),
-        ("extra/b.yml", False),
-        ("extra/deep/m.yml", False),
         ("overrides/a.yml", False),
         ("overrides/z.yml", False),
+        ("extra/b.yml", False),
+        ("extra/deep/m.yml", False),
     ]
 
 
