@@ -60,7 +60,9 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--all-types", action="store_true", help="every override type")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text")
 
-    layers = commands.add_parser("layers", help="every layer with its verdict and reasons")
+    layers = commands.add_parser(
+        "layers", help="every layer with its verdict and reasons, in the order they apply"
+    )
     layers.add_argument("--format", choices=["text", "json"], default="text")
 
     diff = commands.add_parser("diff", help="effective values that differ from another type")
@@ -244,7 +246,14 @@ def layers(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any])
         rows = []
         for verdict in resolution.verdicts:
             layer = resolution.layer(verdict.layer)
-            rows.append({**verdict.to_dict(), "description": layer.description if layer else ""})
+            rows.append(
+                {
+                    **verdict.to_dict(),
+                    "document": layer.document if layer else 0,
+                    "line": layer.line if layer else None,
+                    "description": layer.description if layer else "",
+                }
+            )
         print(json.dumps(rows, indent=2))
     else:
         sys.stdout.write(render.layers_text(resolution))

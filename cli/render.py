@@ -231,15 +231,22 @@ def _gh_property(text: str) -> str:
 
 
 def layers_text(resolution: Resolution) -> str:
+    """Every layer in the order they apply: lowest first, a priority tie in file order."""
+
+    def where(name: str, file: str) -> str:
+        layer = resolution.layer(name)
+        return layer.where if layer is not None else file
+
+    places = [where(v.layer, v.file) for v in resolution.verdicts]
     name_width = max((len(v.layer) for v in resolution.verdicts), default=5) + 2
-    file_width = max((len(v.file) for v in resolution.verdicts), default=4) + 2
+    file_width = max((len(place) for place in places), default=4) + 2
     lines = []
-    for verdict in resolution.verdicts:
+    for verdict, place in zip(resolution.verdicts, places, strict=True):
         layer = resolution.layer(verdict.layer)
         mark = "●" if verdict.active else "○"
         lines.append(
             f"{mark} {verdict.priority:>4}  {verdict.layer:<{name_width}}"
-            f"{verdict.file:<{file_width}}{verdict.summary}"
+            f"{place:<{file_width}}{verdict.summary}"
         )
         if layer is not None and layer.description:
             lines.append(f"{'':8}{layer.description}")

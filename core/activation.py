@@ -3,8 +3,9 @@
 An override file may start with a `_metadata` mapping::
 
     _metadata:
-      name: docker              # default: the file stem
+      name: docker              # default: the file stem, unique from the path if shared
       priority: 30              # higher wins; default 10; ties: the later file wins
+      interpolation: false      # keep ${...} literal in this layer (default: manifest)
       description: Containerised development stack
       conditions:               # all must hold
         environment: [development, staging]
@@ -70,16 +71,16 @@ def _prepare(layers: Sequence[LayerFile]) -> tuple[list[LayerFile], list[Problem
     for layer in sorted(layers, key=lambda item: item.order):
         first = seen.get(layer.name)
         if first is not None:
-            new_name = f"{layer.name}@{layer.display}"
+            new_name = f"{layer.name}@{layer.source}"
             count = 2
             while new_name in seen:
-                new_name = f"{layer.name}@{layer.display}#{count}"
+                new_name = f"{layer.name}@{layer.source}~{count}"
                 count += 1
             at = metadata_node(layer.root, "name") or metadata_node(layer.root)
             problems.append(
                 Problem(
                     severity="error",
-                    message=f"layer name '{layer.name}' is already used by {first.display};"
+                    message=f"layer name '{layer.name}' is already used by {first.where};"
                     f" this layer is called '{new_name}' instead",
                     path=f"{METADATA_KEY}.name" if at is not None else "",
                     file=layer.display,

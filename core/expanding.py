@@ -20,12 +20,14 @@ def expand_and_lint(
     root: Merged,
     env: Mapping[str, str] | None,
     is_secret: SecretKeys | None,
+    literal: frozenset[str] = frozenset(),
 ) -> tuple[list[Problem], list[Problem]]:
     """The interpolation problems and the plaintext-secret problems of the tree.
 
     Every value named like a secret is marked (`Merged.secret`) on the way, so any
     face can mask it. With `env` None nothing is expanded (the tree is linted as it
-    stands); with `is_secret` None nothing is linted.
+    stands); with `is_secret` None nothing is linted. A value that a layer in
+    `literal` won (its interpolation is off) stays as written.
     """
     expanding = env is not None
     expansion_problems: list[Problem] = []
@@ -39,10 +41,17 @@ def expand_and_lint(
         if result.error is None:
             node.value = result.value
             return
+        message = result.error
+        if result.malformed:
+            message += (
+                "; if this is another tool's syntax (Spring, OmegaConf, GitHub Actions), keep"
+                " it literal: set 'interpolation: false' in this file's _metadata or"
+                ' interpolation = "off" in confscope.toml'
+            )
         expansion_problems.append(
             Problem(
                 severity="error",
-                message=result.error,
+                message=message,
                 path=format_path(path),
                 file=node.file,
                 line=node.line,
@@ -68,7 +77,12 @@ def expand_and_lint(
                     stack.append(((*path, key), child, key))
                     continue
                 value = child.value
-                if expanding and value.__class__ is str and "$" in value:
+                if (
+                    expanding
+                    and value.__class__ is str
+                    and "$" in value
+                    and child.layer not in literal
+                ):
                     expand_node((*path, key), child)
                 if is_secret is not None and is_secret(key):
                     lint_node((*path, key), child)
@@ -79,7 +93,12 @@ def expand_and_lint(
                     stack.append(((*path, index), child, nearest))
                     continue
                 value = child.value
-                if expanding and value.__class__ is str and "$" in value:
+                if (
+                    expanding
+                    and value.__class__ is str
+                    and "$" in value
+                    and child.layer not in literal
+                ):
                     expand_node((*path, index), child)
                 if secret:
                     lint_node((*path, index), child)

@@ -53,6 +53,8 @@ class Expansion:
     """Every variable read, in evaluation order, including those in evaluated defaults."""
     error: str | None = None
     """A one-sentence description of what went wrong, or None."""
+    malformed: bool = False
+    """True when the error is a ``${...}`` this syntax cannot read (another tool's, often)."""
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -89,13 +91,15 @@ def expand(text: str, env: Mapping[str, str], *, typed: bool = True) -> Expansio
         result, single = _Scanner(text, env, trace).scan(live=True)
     except _Failure as failure:
         message = failure.message
+        malformed = False
         try:
             # Evaluation stops at the first failure; a malformed expression
             # further on is the more fundamental problem, so it wins.
             _Scanner(text, env, []).scan(live=False)
         except _Failure as syntax:
             message = syntax.message
-        return Expansion(text, tuple(trace), message)
+            malformed = True
+        return Expansion(text, tuple(trace), message, malformed)
     if typed and single and result:
         return Expansion(resolve_plain(result), tuple(trace))
     return Expansion(result, tuple(trace))

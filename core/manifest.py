@@ -9,6 +9,7 @@ defaults of the activation context::
     overrides = ["overrides/*.yml"]
     schema = "schema.py:AppConfig"
     secret_keys = '(?i)(password|secret|token|api_key|private_key)$'
+    interpolation = "sh"        # or "off": ${...} stays literal (a layer may say otherwise)
     [context]
     environment = "development"
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.model import Problem, Severity
+from core.model import LayerFile, Problem, Severity
 from core.secrets.policy import DEFAULT_SECRET_KEYS
 from core.words import describe, did_you_mean
 
@@ -54,7 +55,9 @@ SOPS_CONFIG_NAME = ".sops.yaml"
 DEFAULT_BASE_CANDIDATES = ("base.yml", "base.yaml", "config.yml")
 DEFAULT_OVERRIDES = ("overrides/*.yml", "overrides/*.yaml")
 CONTEXT_KEYS = ("environment", "override_type")
-_KNOWN_KEYS = ("base", "overrides", "schema", "secret_keys", "context")
+_KNOWN_KEYS = ("base", "overrides", "schema", "secret_keys", "interpolation", "context")
+# `interpolation`: "sh" expands ${...} as POSIX sh does; "off" keeps every value literal.
+INTERPOLATION_MODES = ("sh", "off")
 # sops stops looking for its config after this many directories (config.maxDepth).
 _SOPS_MAX_DEPTH = 100
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
@@ -72,6 +75,13 @@ class Manifest:
     secret_keys: str
     context: Mapping[str, str] = field(default_factory=dict)
     sops_config: Path | None = None
+    interpolation: str = "sh"  # one of INTERPOLATION_MODES; a layer's _metadata may differ
+
+    def interpolates(self, layer: LayerFile) -> bool:
+        """Whether ``${...}`` in the values `layer` wins is expanded."""
+        if layer.interpolation is not None:
+            return layer.interpolation
+        return self.interpolation == "sh"
 
     @property
     def secret_pattern(self) -> re.Pattern[str]:
@@ -379,6 +389,19 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
             else:
                 secret_keys = value
 
+    interpolation = "sh"
+    if "interpolation" in data:
+        value = data["interpolation"]
+        if value in INTERPOLATION_MODES:
+            interpolation = value
+        else:
+            shown = repr(value) if isinstance(value, str) else _describe(value)
+            reader.add(
+                "error",
+                f"'interpolation' must be \"sh\" or \"off\", not {shown}; \"sh\" is used",
+                "interpolation",
+            )
+
     context: dict[str, str] = {}
     if "context" in data:
         table = data["context"]
@@ -420,6 +443,7 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         secret_keys,
         context,
         sops_config,
+        interpolation,
     )
     return manifest, problems
 

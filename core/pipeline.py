@@ -91,9 +91,10 @@ def _tree(
     active = activation.active
     verdicts = activation.verdicts
     keys = _changed_sections(last, manifest, context, verdicts, active)
+    literal = frozenset(layer.name for layer in active if not manifest.interpolates(layer))
     if last is None or keys is None:
         merged = merge_layers(active)
-        expansion, lint = expand_and_lint(merged.root, context.env, secret_keys)
+        expansion, lint = expand_and_lint(merged.root, context.env, secret_keys, literal)
         return Tree(manifest, context, verdicts, active, merged, expansion, lint)
     if not keys:
         return Tree(
@@ -113,7 +114,7 @@ def _tree(
         "",
         merged.root.node,
     )
-    expansion, lint = expand_and_lint(sections, context.env, secret_keys)
+    expansion, lint = expand_and_lint(sections, context.env, secret_keys, literal)
 
     def outside(problems: list[Problem]) -> list[Problem]:
         return [p for p in problems if not p.path or parse_path(p.path)[0] not in keys]

@@ -118,7 +118,7 @@ class DetailPane(VerticalScroll):
         text = Text("layer ", style="bold")
         text.append_text(self.colours.badge(name))
         text.append("\n")
-        _row(text, "file", layer.display)
+        _row(text, "file", layer.where)
         _row(text, "priority", "base (always active)" if layer.is_base else str(layer.priority))
         if layer.description:
             _row(text, "about", layer.description)
