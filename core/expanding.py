@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from core.interpolation import expand
 from core.model import MAPPING, SCALAR, KeyPath, Merged, Problem, format_path
-from core.secretlint import secret_problem
+from core.secretlint import once_per_definition, secret_problem
 from core.secrets.policy import SecretKeys
 
 
@@ -112,4 +112,5 @@ def interpolate(root: Merged, env: Mapping[str, str]) -> list[Problem]:
 
 def lint_secrets(root: Merged, secret_keys: SecretKeys) -> list[Problem]:
     """Secret-named values written in a file in the clear, as the tree stands."""
-    return sorted(expand_and_lint(root, None, secret_keys)[1], key=Problem.sort_key)
+    problems = expand_and_lint(root, None, secret_keys)[1]
+    return sorted(once_per_definition(problems, root), key=Problem.sort_key)

@@ -26,6 +26,7 @@ from core.model import (
     MAPPING,
     SCALAR,
     SEQUENCE,
+    AliasNode,
     Encrypted,
     Node,
     Problem,
@@ -529,9 +530,7 @@ class _Builder:
             return Node(SCALAR, None, line, column), 1
         shared, size = found
         # Aliased nodes are shared, not copied: re-position a shallow copy only.
-        node = Node(shared.kind, shared.value, line, column, shared.tag, shared.raw)
-        node.via = "alias"
-        return node, size
+        return AliasNode(shared, line, column), size
 
     def complex_key(self, top: _Frame, node: Node) -> None:
         if node.kind != SCALAR:

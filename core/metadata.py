@@ -364,8 +364,8 @@ def _interpolation_switch(node: Node, reader: _MetadataReader) -> bool | None:
         return value == "sh"
     reader.report(
         "error",
-        f"interpolation must be true or false (or \"sh\" or \"off\"), not {describe(node.value, node.raw)};"
-        " the manifest's setting is used",
+        f'interpolation must be true or false (or "sh" or "off"), not'
+        f" {describe(node.value, node.raw)}; the manifest's setting is used",
         node,
         f"{METADATA_KEY}.interpolation",
     )

@@ -160,6 +160,26 @@ def plain(node: Node | Merged) -> Any:
     return node.value
 
 
+class AliasNode(Node):
+    """A node reached through an alias (``*name``): a re-positioned shallow copy.
+
+    `alias_of` is the anchored node it stands for, where its value is written. (A
+    subclass, so the millions of ordinary nodes pay nothing for the extra slot.)
+    """
+
+    __slots__ = ("alias_of",)
+
+    def __init__(self, shared: Node, line: int, column: int) -> None:
+        super().__init__(shared.kind, shared.value, line, column, shared.tag, shared.raw)
+        self.via = "alias"
+        self.alias_of: Node = shared.alias_of if isinstance(shared, AliasNode) else shared
+
+
+def written_at(node: Node) -> Node:
+    """The node where `node`'s value is written: the anchor for an alias, else itself."""
+    return node.alias_of if isinstance(node, AliasNode) else node
+
+
 _PLAIN_KEY = re.compile(r"[^.\[\]\"\s]+\Z")
 
 

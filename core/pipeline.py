@@ -19,6 +19,7 @@ from core.manifest import Manifest
 from core.merging import MergeResult, changed_keys, merge_layers, remerge
 from core.model import MAPPING, LayerFile, Merged, Problem, Verdict, parse_path, sort_problems
 from core.resolution import Resolution
+from core.secretlint import once_per_definition
 from core.secrets.policy import SecretKeys
 from core.validation import validate_schema
 
@@ -63,7 +64,8 @@ def resolve_layers(
     problems = list(loaded.set_problems)
     problems += [p for p in loaded.layer_problems if p.layer in active_names or p.layer is None]
     problems += activation.problems
-    problems += tree.merged.problems + tree.interpolation_problems + tree.lint_problems
+    problems += tree.merged.problems + tree.interpolation_problems
+    problems += once_per_definition(tree.lint_problems, tree.merged.root)
     problems += schema_problems or []
     if model is not None:
         problems += validate_schema(tree.merged.root, model, tree.active, secret_keys=secret_keys)
