@@ -361,7 +361,7 @@ def _interpolation_switch(node: Node, reader: _MetadataReader) -> bool | None:
     if isinstance(value, bool):
         return value
     if value in ("sh", "off"):
-        return value == "sh"
+        return bool(value == "sh")
     reader.report(
         "error",
         f'interpolation must be true or false (or "sh" or "off"), not'
