@@ -183,9 +183,10 @@ def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: b
     for relation, definitions in ((MERGED_OVER, node.merged_over), (BEATEN, node.beaten)):
         if definitions:
             lines.append(f"  {relation}")
+            width = max(10, *(len(d.layer) for d in definitions))
             for d in reversed(definitions):
                 shown = compact(policy.value(node, d.value))
-                lines.append(f"    {d.layer:<10} {d.origin}  {shown}")
+                lines.append(f"    {d.layer:<{width}} {d.origin}  {shown}")
     if not node.overridden:
         lines.append(f"  {BEATEN:<8} {NOTHING_BEATEN}")
     for problem in problems:
