@@ -62,7 +62,16 @@ def resolve_layers(
     tree = _tree(manifest, context, activation, secret_keys, previous)
     active_names = {v.layer for v in activation.verdicts if v.active}
     problems = list(loaded.set_problems)
-    problems += [p for p in loaded.layer_problems if p.layer in active_names or p.layer is None]
+    # A syntax error stops the reading of its file: in a multi-document file it hides
+    # the documents after it, so it shows while any of the file's layers is on.
+    active_files = {layer.display for layer in tree.active}
+    problems += [
+        p
+        for p in loaded.layer_problems
+        if p.layer in active_names
+        or p.layer is None
+        or (p.code == "syntax" and p.file in active_files)
+    ]
     problems += activation.problems
     problems += tree.merged.problems + tree.interpolation_problems
     problems += once_per_definition(tree.lint_problems, tree.merged.root)

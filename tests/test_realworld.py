@@ -293,6 +293,18 @@ def test_later_documents_override_earlier_ones_and_problems_stay_in_their_docume
     assert a is not None and [d.origin.line for d in a.overridden] == [1, 4]
 
 
+def test_a_syntax_error_in_an_inactive_document_shows_while_the_file_is_used(
+    tmp_path: Path,
+) -> None:
+    """It hides the documents after it, so it must not hide with its own layer."""
+    (tmp_path / "base.yml").write_text(
+        "a: 1\n---\n_metadata: {conditions: {environment: production}}\nb: [\n"
+        "---\nc: 3\n"
+    )
+    resolution = resolve(tmp_path)
+    assert [(p.line, p.layer, p.code) for p in resolution.errors] == [(5, "base#2", "syntax")]
+
+
 def test_an_empty_or_trailing_document_makes_no_layer(tmp_path: Path) -> None:
     parsed = parse_bytes(b"---\na: 1\n---\n---\nb: 2\n---\n", "f.yml")
     assert [(d.index, d.line) for d in parsed.documents] == [(1, 1), (3, 4)]
