@@ -298,8 +298,7 @@ def test_a_syntax_error_in_an_inactive_document_shows_while_the_file_is_used(
 ) -> None:
     """It hides the documents after it, so it must not hide with its own layer."""
     (tmp_path / "base.yml").write_text(
-        "a: 1\n---\n_metadata: {conditions: {environment: production}}\nb: [\n"
-        "---\nc: 3\n"
+        "a: 1\n---\n_metadata: {conditions: {environment: production}}\nb: [\n---\nc: 3\n"
     )
     resolution = resolve(tmp_path)
     assert [(p.line, p.layer, p.code) for p in resolution.errors] == [(5, "base#2", "syntax")]
