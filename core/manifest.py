@@ -395,10 +395,10 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         if value in INTERPOLATION_MODES:
             interpolation = value
         else:
-            shown = repr(value) if isinstance(value, str) else _describe(value)
+            shown = repr(value) if isinstance(value, str) else describe(value, mapping="a table")
             reader.add(
                 "error",
-                f"'interpolation' must be \"sh\" or \"off\", not {shown}; \"sh\" is used",
+                f'\'interpolation\' must be "sh" or "off", not {shown}; "sh" is used',
                 "interpolation",
             )
 
