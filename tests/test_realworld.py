@@ -391,3 +391,15 @@ def test_the_default_secret_keys_pattern_knows_rails_secret_key_base() -> None:
 def test_every_real_world_set_validates_clean(name: str, context: dict[str, str]) -> None:
     """Nothing is broken in these sets (compose and rails hold real plaintext secrets)."""
     assert errors(resolve(DATA / name, **context)) == []
+
+
+def test_an_edit_in_one_document_reloads_incrementally(tmp_path: Path) -> None:
+    root = copy("spring", tmp_path)
+    config = ConfigSet(root)
+    context = Context.build(process_env={}, base_environment="production")
+    assert config.resolve(context).plain()["server"]["port"] == 80
+    path = root / "application.yml"
+    path.write_text(path.read_text().replace("  port: 80\n", "  port: 8443\n"))
+    port = config.resolve(context).get("server.port")
+    assert port is not None and (port.value, port.layer, port.line) == (8443, "application#2", 37)
+    assert config.resolve(context).plain()["logging"]["level"]["root"] == "WARN"
