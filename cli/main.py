@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import render
+from cli import keys, render
 from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
@@ -69,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("other_type", metavar="OTHER_TYPE")
     diff.add_argument("--other-env", help="the environment of the other side")
     diff.add_argument("--format", choices=["text", "json"], default="text")
+    keys.register(commands)
     return top
 
 
@@ -119,6 +120,8 @@ def what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if standalone := getattr(args, "standalone", None):  # needs no config set
+        return int(standalone(args))
     root = Path(args.directory)
     if not root.exists():
         raise UsageError(f"config set directory {root} does not exist")

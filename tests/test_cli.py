@@ -162,7 +162,7 @@ def test_broken_manifest_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path:
 
 @pytest.mark.parametrize("command", ["validate", "show", "layers"])
 def test_script_commands_import_only_what_they_need(command: str) -> None:
-    unneeded = ("textual", "rich", "tui.app", "asyncio", "watchfiles", "core.manager")
+    unneeded = ("textual", "rich", "tui.app", "asyncio", "watchfiles", "core.manager", "keyring")
     script = (
         "import sys; from cli.main import main; "
         f"code = main(['-C', {SAMPLES!r}, {command!r}]); "
