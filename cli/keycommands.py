@@ -10,7 +10,6 @@ from pathlib import Path
 from core.secrets.agekeys import (
     AgeKey,
     environment_keys,
-    generate,
     is_recipient,
     key_file_text,
     parse_key_file,
@@ -48,8 +47,7 @@ def note(message: str) -> None:
 
 def new(args: argparse.Namespace) -> int:
     store = Keystore.open()
-    key = generate()
-    store.store(key)
+    key = store.create()
     print(key.recipient)
     note(f"stored a new age identity in the keyring ({store.name});")
     note(f"encrypt for it with: confscope secrets encrypt FILE --age {key.recipient}")
@@ -59,21 +57,19 @@ def new(args: argparse.Namespace) -> int:
 def import_file(args: argparse.Namespace) -> int:
     source = "stdin" if args.file == "-" else args.file
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         return fail(f"cannot read the key file {source}: {reason}", EXIT_USAGE)
     keys = parse_key_file(text, source)
     if not keys:
         return fail(f"{source} holds no age identity (AGE-SECRET-KEY-1…)", EXIT_REFUSED)
-    store = Keystore.open()
-    known = set(store.recipients())
-    for key in dict.fromkeys(keys):
-        store.store(key)
+    imported = Keystore.open().import_keys(keys)
+    for key, already in imported:
         print(key.recipient)
-        if key.recipient in known:
+        if already:
             note(f"{key.recipient} was already in the keyring; its identity is unchanged")
-    note(f"imported {_count(len(set(keys)), 'identity', 'identities')} into the keyring")
+    note(f"imported {_count(len(imported), 'identity', 'identities')} into the keyring")
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ from core.secrets.agekeys import (
     key_file_text,
     parse_key_file,
 )
-from core.secrets.keystore import KeystoreError, identities_for
+from core.secrets.keystore import KeyListing, Keystore, KeystoreError, identities_for, list_keys
 from tests.secret_service import (
     PROGRAMS,
     SecretService,
@@ -270,6 +270,32 @@ def test_identities_for_reads_the_real_keyring(service: SecretService) -> None:
     assert result.returncode == 0, result.stderr
     [identity] = eval(result.stdout)
     assert opens(identity, encrypt_for(recipient, b"x")) == b"x"
+
+
+def test_the_keystore_api_in_process(
+    service: SecretService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the TUI's keys screen calls: create, import, and where each file's recipient
+    has an identity (a recipient no key here opens has no sources)."""
+    for name in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "PYTHON_KEYRING_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in service.env.items():
+        monkeypatch.setenv(name, value)
+    store = Keystore.open()
+    created = store.create()
+    imported = generate()
+    assert store.import_keys([imported, imported]) == [(imported, False)]
+    assert store.import_keys([imported]) == [(imported, True)]
+    stranger = generate().recipient
+    listings, problem = list_keys([stranger, created.recipient])
+    assert problem is None
+    assert listings == [
+        KeyListing(recipient=created.recipient, sources=("keyring",)),
+        KeyListing(recipient=imported.recipient, sources=("keyring",)),
+        KeyListing(recipient=stranger, sources=()),
+    ]
+    assert store.stored_keys() == [created, imported]
+    assert identities_for([stranger, imported.recipient]) == [imported.identity]
 
 
 def test_a_locked_collection_is_one_sentence_and_exit_1(service: SecretService) -> None:

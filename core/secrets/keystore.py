@@ -25,7 +25,7 @@ from keyring import core as keyring_core
 from keyring.backends import chainer, fail, null
 from keyring.errors import InitError, KeyringError, KeyringLocked, PasswordDeleteError
 
-from core.secrets.agekeys import AgeKey, KeystoreError, environment_keys, is_recipient
+from core.secrets.agekeys import AgeKey, KeystoreError, environment_keys, generate, is_recipient
 
 __all__ = ["KeyListing", "Keystore", "KeystoreError", "identities_for", "list_keys"]
 
@@ -180,6 +180,22 @@ class Keystore:
                 found.append(AgeKey(recipient=recipient, identity=identity))
         return found
 
+    def create(self) -> AgeKey:
+        """A new key from pyrage, stored; the caller shows its recipient, not its identity."""
+        key = generate()
+        self.store(key)
+        return key
+
+    def import_keys(self, keys: Sequence[AgeKey]) -> list[tuple[AgeKey, bool]]:
+        """Store `keys` (from `parse_key_file`, so all are known good before any is stored);
+        each with whether the keyring held it already."""
+        known = set(self.recipients())
+        imported = []
+        for key in dict.fromkeys(keys):
+            self.store(key)
+            imported.append((key, key.recipient in known))
+        return imported
+
     def store(self, key: AgeKey) -> None:
         """Keep `key`, then prove the backend kept it (a null-like backend would not)."""
         with asking("write to the keyring"):
@@ -216,18 +232,19 @@ class Keystore:
                     self.backend.delete_password(SERVICE, INDEX)
 
 
-def list_keys() -> tuple[list[KeyListing], KeystoreError | None]:
-    """Every recipient with an identity here (the keyring's, then sops' variables'), and the
-    reason the keyring could not be read, if it could not: the variables still count."""
+def list_keys(recipients: Sequence[str] = ()) -> tuple[list[KeyListing], KeystoreError | None]:
+    """Where an identity is at hand for each recipient the keyring lists, then for each of
+    `recipients` (say, those of the open files), then for each key in sops' variables; and
+    why the keyring could not be read, if it could not (the variables count regardless)."""
     sources: dict[str, list[str]] = {}
     problem: KeystoreError | None = None
     try:
         store = Keystore.open()
-        for recipient in store.recipients():
-            held = store.identity(recipient) is not None
-            sources[recipient] = [KEYRING] if held else []
+        for recipient in dict.fromkeys([*store.recipients(), *recipients]):
+            sources[recipient] = [KEYRING] if store.identity(recipient) is not None else []
     except KeystoreError as error:
         problem = error
+        sources = {recipient: [] for recipient in recipients}
     for found in environment_keys():
         sources.setdefault(found.key.recipient, []).append(found.source)
     listings = [KeyListing(recipient=r, sources=tuple(s)) for r, s in sources.items()]
