@@ -296,6 +296,11 @@ def test_the_keystore_api_in_process(
     ]
     assert store.stored_keys() == [created, imported]
     assert identities_for([stranger, imported.recipient]) == [imported.identity]
+    # An entry someone else garbled is named, not handed to age; and it can be deleted.
+    store.backend.set_password("confscope", created.recipient, "AGE-SECRET-KEY-1GARBLED")
+    with pytest.raises(KeystoreError, match=f"entry for {created.recipient} holds no identity"):
+        identities_for([created.recipient])
+    assert store.delete(created.recipient) and store.recipients() == [imported.recipient]
 
 
 def test_a_locked_collection_is_one_sentence_and_exit_1(service: SecretService) -> None:

@@ -25,7 +25,14 @@ from keyring import core as keyring_core
 from keyring.backends import chainer, fail, null
 from keyring.errors import InitError, KeyringError, KeyringLocked, PasswordDeleteError
 
-from core.secrets.agekeys import AgeKey, KeystoreError, environment_keys, generate, is_recipient
+from core.secrets.agekeys import (
+    AgeKey,
+    KeystoreError,
+    environment_keys,
+    generate,
+    is_recipient,
+    key_from_identity,
+)
 
 __all__ = ["KeyListing", "Keystore", "KeystoreError", "identities_for", "list_keys"]
 
@@ -141,7 +148,7 @@ def asking(action: str) -> Iterator[None]:
 @dataclass(frozen=True)
 class KeyListing:
     """One recipient and where an identity for it is at hand ("keyring", a variable's name);
-    no sources means the keyring's index lists it but the identity is gone."""
+    no sources: none here (for a recipient the keyring's index lists: its entry is gone)."""
 
     recipient: str
     sources: tuple[str, ...]
@@ -167,7 +174,26 @@ class Keystore:
             listed = self.backend.get_password(SERVICE, INDEX) or ""
         return [line.strip() for line in listed.splitlines() if is_recipient(line.strip())]
 
+    def holds(self, recipient: str) -> bool:
+        return self._entry(recipient) is not None
+
     def identity(self, recipient: str) -> str | None:
+        """`recipient`'s identity, checked to be one and to be that recipient's."""
+        identity = self._entry(recipient)
+        if identity is None:
+            return None
+        try:
+            matches = key_from_identity(identity).recipient == recipient
+        except ValueError:
+            matches = False
+        if not matches:
+            raise KeystoreError(
+                f"the keyring's entry for {recipient} holds no identity of that recipient;"
+                f" remove it with 'confscope keys delete {recipient}'"
+            )
+        return identity
+
+    def _entry(self, recipient: str) -> str | None:
         with asking("read the keyring"):
             return self.backend.get_password(SERVICE, recipient)
 
@@ -200,7 +226,7 @@ class Keystore:
         """Keep `key`, then prove the backend kept it (a null-like backend would not)."""
         with asking("write to the keyring"):
             self.backend.set_password(SERVICE, key.recipient, key.identity)
-        if self.identity(key.recipient) != key.identity:
+        if self._entry(key.recipient) != key.identity:
             raise KeystoreError(
                 f"the keyring backend {self.name} did not keep the identity for {key.recipient}"
             )
@@ -210,13 +236,13 @@ class Keystore:
 
     def delete(self, recipient: str) -> bool:
         """Forget `recipient`'s identity; False when the keyring held none."""
-        held = self.identity(recipient) is not None
+        held = self.holds(recipient)
         if held:
             try:
                 with asking("delete from the keyring"):
                     self.backend.delete_password(SERVICE, recipient)
             except KeystoreError:
-                if self.identity(recipient) is not None:
+                if self.holds(recipient):
                     raise
         listed = self.recipients()
         if recipient in listed:
@@ -241,7 +267,7 @@ def list_keys(recipients: Sequence[str] = ()) -> tuple[list[KeyListing], Keystor
     try:
         store = Keystore.open()
         for recipient in dict.fromkeys([*store.recipients(), *recipients]):
-            sources[recipient] = [KEYRING] if store.identity(recipient) is not None else []
+            sources[recipient] = [KEYRING] if store.holds(recipient) else []
     except KeystoreError as error:
         problem = error
         sources = {recipient: [] for recipient in recipients}
