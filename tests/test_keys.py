@@ -354,6 +354,28 @@ def test_no_dbus_session_is_one_sentence(
     assert "there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)" in line
 
 
+def test_without_a_keyring_sops_variables_still_serve(tmp_path: Path) -> None:
+    env = clean_environment(tmp_path)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    key = generate()
+    env["SOPS_AGE_KEY"] = key.identity
+    identities = run_confscope(env, "keys", "identities")
+    assert identities.returncode == 0 and identities.stdout == f"{key.identity}\n"
+    assert identities.stderr.startswith("confscope: warning: no OS keyring is available")
+    listed = run_confscope(env, "keys", "list")
+    assert listed.returncode == 1 and listed.stdout.split() == [key.recipient, "SOPS_AGE_KEY"]
+    assert "no OS keyring is available" in listed.stderr
+
+
+def test_missing_daemons_skip_but_fail_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no-such-daemon not installed"):
+        require_programs("no-such-daemon")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no-such-daemon not installed"):
+        require_programs("no-such-daemon")
+
+
 def test_a_plaintext_backend_is_refused_unless_allowed(
     service: SecretService, tmp_path: Path
 ) -> None:
