@@ -151,9 +151,13 @@ def test_identities_for_says_why_when_nothing_can_be_asked(
     recipient = generate().recipient
     with pytest.raises(KeystoreError) as caught:
         identities_for([recipient])
-    message = str(caught.value)
-    assert "no OS keyring is available: there is no D-Bus session" in message
-    assert recipient in message and "SOPS_AGE_KEY_FILE" in message
+    assert str(caught.value).startswith(
+        f"no key for {recipient} here: neither SOPS_AGE_KEY nor SOPS_AGE_KEY_FILE is set,"
+        " and no OS keyring is available: there is no D-Bus session"
+    )
+    monkeypatch.setenv("SOPS_AGE_KEY", generate().identity)  # a key, but not this file's
+    with pytest.raises(KeystoreError, match="SOPS_AGE_KEY holds keys for other recipients only"):
+        identities_for([recipient])
 
 
 # --- the real keyring ----------------------------------------------------------------------

@@ -288,17 +288,22 @@ def identities_for(recipients: Sequence[str]) -> list[str]:
     nothing would only be in the way.
     """
     wanted = list(dict.fromkeys(recipients))
-    from_environment = [
-        found.key.identity for found in environment_keys() if found.key.recipient in wanted
-    ]
+    at_hand = environment_keys()
+    from_environment = [found.key.identity for found in at_hand if found.key.recipient in wanted]
     if from_environment:
         return list(dict.fromkeys(from_environment))
     try:
         store = Keystore.open()
         held = [store.identity(recipient) for recipient in wanted]
     except KeystoreError as error:
+        sources = sorted({found.source for found in at_hand})
+        environment = (
+            f"{' and '.join(sources)} {'holds' if len(sources) == 1 else 'hold'} keys for"
+            " other recipients only"
+            if sources
+            else "neither SOPS_AGE_KEY nor SOPS_AGE_KEY_FILE is set"
+        )
         raise KeystoreError(
-            f"{error} (neither SOPS_AGE_KEY nor SOPS_AGE_KEY_FILE holds a key for"
-            f" {', '.join(wanted) or 'any recipient'})"
+            f"no key for {', '.join(wanted) or 'any recipient'} here: {environment}, and {error}"
         ) from None
     return [identity for identity in held if identity]
