@@ -393,8 +393,29 @@ def test_a_plaintext_backend_is_refused_unless_allowed(
     service.env["CONFSCOPE_ALLOW_INSECURE_KEYRING"] = "1"
     allowed = service.confscope("keys", "new")
     assert allowed.returncode == 0, allowed.stderr
+    recipient = allowed.stdout.strip()
     [stored] = service.home.rglob("keyring_pass.cfg")
-    assert allowed.stdout.strip() in stored.read_text()  # what the refusal protects against
+    exported = service.confscope("keys", "export", recipient).stdout
+    [key] = parse_key_file(exported, "export")
+    # What the refusal protects against, found by the search the no-disk test makes:
+    assert files_holding([service.home], [key.identity])[0] == [stored]
+
+
+def files_holding(roots: list[Path], identities: list[str]) -> tuple[list[Path], int]:
+    """Files under `roots` that hold one of `identities` as text, lower-cased, or in base64
+    (wrapped or not, as keyrings.alt writes it); and how many files were searched."""
+    needles = [form for i in identities for form in (i.encode(), i.lower().encode())]
+    needles += [base64.b64encode(i.encode()) for i in identities]
+    holding, searched = [], 0
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                content = path.read_bytes()
+                unwrapped = b"".join(content.split())
+                searched += 1
+                if any(needle in content or needle in unwrapped for needle in needles):
+                    holding.append(path)
+    return holding, searched
 
 
 def test_no_identity_touches_the_disk(service: SecretService, tmp_path: Path) -> None:
@@ -403,16 +424,9 @@ def test_no_identity_touches_the_disk(service: SecretService, tmp_path: Path) ->
     piped = generate()
     assert service.confscope("keys", "import", "-", stdin=piped.identity).returncode == 0
     assert service.confscope("keys", "identities").returncode == 0
-    secrets = [key.identity for key in (identity, piped)]
-    needles = [s.encode() for s in secrets] + [base64.b64encode(s.encode()) for s in secrets]
-    needles += [s.lower().encode() for s in secrets]
-    searched = 0
-    for root in (tmp_path, service.bus_directory):
-        for path in root.rglob("*"):
-            if path.is_file() and not path.is_symlink():
-                content = path.read_bytes()
-                searched += 1
-                assert not any(needle in content for needle in needles), path
+    roots = [tmp_path, service.bus_directory]
+    holding, searched = files_holding(roots, [identity.identity, piped.identity])
+    assert holding == []
     assert searched > 0  # gnome-keyring's own (encrypted) files are among them
 
 
