@@ -86,8 +86,9 @@ def parse_key_file(text: str, source: str, *, skip_plugins: bool = False) -> lis
             if skip_plugins:
                 continue
             raise KeystoreError(
-                f"{source}:{number}: an age plugin identity cannot be kept in the keyring;"
-                " confscope stores X25519 identities (AGE-SECRET-KEY-1…) only"
+                f"{source}:{number}: an age plugin identity cannot be kept in the keyring,"
+                " which holds X25519 identities (AGE-SECRET-KEY-1…) only; import a copy of"
+                " the file without that line"
             )
         try:
             key = key_from_identity(line)
