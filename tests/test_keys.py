@@ -160,6 +160,17 @@ def test_identities_for_says_why_when_nothing_can_be_asked(
         identities_for([recipient])
 
 
+@pytest.mark.usefixtures("quiet_keys")
+def test_a_keyring_backend_named_wrong_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_package.Keyring")
+    with pytest.raises(KeystoreError) as caught:
+        Keystore.open()
+    assert str(caught.value) == (
+        "the keyring backend named by PYTHON_KEYRING_BACKEND or keyringrc.cfg cannot be used:"
+        " No module named 'no_such_package'"
+    )
+
+
 # --- the real keyring ----------------------------------------------------------------------
 
 
