@@ -124,7 +124,9 @@ class SecretService:
             keyring.stdin.close()
         self._wait_for_service(keyring)
 
-    def _spawn(self, command: list[str], **streams: object) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, command: list[str], stdin: int | None = None, stdout: int | None = None
+    ) -> subprocess.Popen[bytes]:
         # stderr to a file, not a pipe nobody drains: a chatty daemon must not block.
         log = self.bus_directory / f"{Path(command[0]).name}.log"
         with log.open("wb") as stderr:
@@ -132,8 +134,9 @@ class SecretService:
                 command,
                 env=self.env,
                 stderr=stderr,
+                stdin=stdin,
+                stdout=stdout,
                 start_new_session=True,  # a Ctrl-C in the terminal goes to pytest alone
-                **streams,  # type: ignore[call-overload]
             )
         self.processes.append(process)
         self.logs[process.pid] = log

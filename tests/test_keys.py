@@ -59,11 +59,11 @@ def quiet_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def encrypt_for(recipient: str, message: bytes) -> bytes:
-    return pyrage.encrypt(message, [pyrage.x25519.Recipient.from_str(recipient)])
+    return bytes(pyrage.encrypt(message, [pyrage.x25519.Recipient.from_str(recipient)]))
 
 
 def opens(identity: str, ciphertext: bytes) -> bytes:
-    return pyrage.decrypt(ciphertext, [pyrage.x25519.Identity.from_str(identity)])
+    return bytes(pyrage.decrypt(ciphertext, [pyrage.x25519.Identity.from_str(identity)]))
 
 
 # --- key files and sops' variables (no keyring) --------------------------------------------
