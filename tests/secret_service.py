@@ -19,6 +19,7 @@ import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,7 +123,7 @@ class SecretService:
             assert keyring.stdin is not None
             keyring.stdin.write(b"test password")  # the login keyring's password
             keyring.stdin.close()
-        self._wait_for_service(keyring)
+        self._wait_for_service(keyring, unlock)
 
     def _spawn(
         self, command: list[str], stdin: int | None = None, stdout: int | None = None
@@ -142,16 +143,33 @@ class SecretService:
         self.logs[process.pid] = log
         return process
 
-    def _wait_for_service(self, keyring: subprocess.Popen[bytes]) -> None:
+    def _wait_for_service(self, keyring: subprocess.Popen[bytes], unlock: bool) -> None:
+        """Until the service answers and, when it was given the password, until the login
+        collection exists unlocked: gnome-keyring owns its bus name before it has read
+        stdin, and a test that came in between would meet a creation prompt instead."""
         from jeepney.io.blocking import open_dbus_connection
-        from secretstorage import check_service_availability
 
         deadline = time.monotonic() + READY_WITHIN
         with closing(open_dbus_connection(bus=self.address)) as connection:
-            while not check_service_availability(connection):
+            while not self._ready(connection, unlock):
                 if keyring.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gnome-keyring-daemon did not start: {self._stderr(keyring)}")
                 time.sleep(0.02)
+
+    @staticmethod
+    def _ready(connection: Any, unlock: bool) -> bool:
+        import secretstorage
+        from secretstorage.collection import DEFAULT_COLLECTION
+        from secretstorage.exceptions import ItemNotFoundException
+
+        if not secretstorage.check_service_availability(connection):
+            return False
+        if not unlock:
+            return True
+        try:  # not get_default_collection(), which would ask to create one
+            return not secretstorage.Collection(connection, DEFAULT_COLLECTION).is_locked()
+        except ItemNotFoundException:
+            return False
 
     def lock(self) -> None:
         """Lock the default collection, as a screen lock or a timeout would."""

@@ -45,6 +45,13 @@ def service(tmp_path: Path) -> Iterator[SecretService]:
         running.stop()
 
 
+def new_key(service: SecretService) -> str:
+    """`confscope keys new`, which must work; its recipient."""
+    made = service.confscope("keys", "new")
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
+
+
 def encrypt_for(recipient: str, message: bytes) -> bytes:
     return bytes(pyrage.encrypt(message, [pyrage.x25519.Recipient.from_str(recipient)]))
 
@@ -86,8 +93,8 @@ def test_new_list_export_identities_delete_round_trip(service: SecretService) ->
 
 
 def test_the_keystore_entries_are_as_the_spec_lays_them_out(service: SecretService) -> None:
-    recipient = service.confscope("keys", "new").stdout.strip()
-    second = service.confscope("keys", "new").stdout.strip()
+    recipient = new_key(service)
+    second = new_key(service)
     script = (
         "import keyring.backends.SecretService as s; k = s.Keyring(); "
         "print(k.get_password('confscope', 'recipients')); "
@@ -141,7 +148,7 @@ def test_import_refuses_a_garbled_or_mismatched_file_and_stores_nothing(
 
 
 def test_list_marks_keys_from_sops_variables(service: SecretService, tmp_path: Path) -> None:
-    in_keyring = service.confscope("keys", "new").stdout.strip()
+    in_keyring = new_key(service)
     from_file = generate()
     key_file = tmp_path / "sops-key.txt"
     key_file.write_text(key_file_text(from_file))
@@ -156,7 +163,7 @@ def test_list_marks_keys_from_sops_variables(service: SecretService, tmp_path: P
 
 
 def test_identities_for_reads_the_real_keyring(service: SecretService) -> None:
-    recipient = service.confscope("keys", "new").stdout.strip()
+    recipient = new_key(service)
     script = (
         "from core.secrets.keystore import identities_for; "
         f"print(identities_for(['age1nobody', {recipient!r}]))"
@@ -201,7 +208,7 @@ def test_the_keystore_api_in_process(
 
 
 def test_a_locked_collection_is_one_sentence_and_exit_1(service: SecretService) -> None:
-    recipient = service.confscope("keys", "new").stdout.strip()
+    recipient = new_key(service)
     service.lock()
     for args in (("new",), ("export", recipient), ("identities",), ("list",)):
         result = service.confscope("keys", *args)
@@ -303,7 +310,7 @@ def files_holding(roots: list[Path], identities: list[str]) -> tuple[list[Path],
 
 
 def test_no_identity_touches_the_disk(service: SecretService, tmp_path: Path) -> None:
-    recipient = service.confscope("keys", "new").stdout.strip()
+    recipient = new_key(service)
     identity = parse_key_file(service.confscope("keys", "export", recipient).stdout, "x")[0]
     piped = generate()
     assert service.confscope("keys", "import", "-", stdin=piped.identity).returncode == 0
@@ -337,7 +344,7 @@ def run_sops(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 def test_sops_decrypts_with_keyring_identities_through_sops_age_key_cmd(
     service: SecretService, tmp_path: Path
 ) -> None:
-    recipient = service.confscope("keys", "new").stdout.strip()
+    recipient = new_key(service)
     plain = tmp_path / "secrets.yaml"
     plain.write_text("database:\n    password: hunter2\n")
     encrypted = run_sops(
