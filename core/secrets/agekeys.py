@@ -116,7 +116,7 @@ SOPS_KEYS_TXT = "sops keys.txt"
 
 
 def sops_default_key_file(environ: Mapping[str, str]) -> Path | None:
-    """Where sops looks for keys when `SOPS_AGE_KEY_FILE` is unset (Go's UserConfigDir)."""
+    """Where sops always looks for keys (Go's os.UserConfigDir, then sops/age/keys.txt)."""
     if sys.platform == "win32":
         base = environ.get("APPDATA")
         return Path(base) / "sops" / "age" / "keys.txt" if base else None
@@ -128,8 +128,9 @@ def sops_default_key_file(environ: Mapping[str, str]) -> Path | None:
 
 
 def environment_keys(environ: Mapping[str, str] | None = None) -> list[EnvironmentKey]:
-    """The keys sops itself would read: `SOPS_AGE_KEY`, then `SOPS_AGE_KEY_FILE` (or, when
-    that is unset, sops' default `keys.txt` if it exists). Read, never written.
+    """The keys sops itself reads (3.11): `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, and sops'
+    default `keys.txt` if it exists (whether or not SOPS_AGE_KEY_FILE is set, as sops
+    does). Read, never written.
 
     A variable that is set but unusable (a missing file, a garbled identity) raises
     KeystoreError: the user asked for that key, so silently ignoring it would mislead.
@@ -140,15 +141,15 @@ def environment_keys(environ: Mapping[str, str] | None = None) -> list[Environme
     if inline.strip():
         for key in parse_key_file(inline, "SOPS_AGE_KEY", skip_plugins=True):
             found.append(EnvironmentKey(key=key, source="SOPS_AGE_KEY"))
-    named = env.get("SOPS_AGE_KEY_FILE", "")
-    path, source = (Path(named), "SOPS_AGE_KEY_FILE") if named else (None, "")
-    if path is None:
-        default = sops_default_key_file(env)
-        if default is not None and default.is_file():
-            path, source = default, SOPS_KEYS_TXT
-    if path is not None:
+    files: list[tuple[Path, str]] = []
+    if env.get("SOPS_AGE_KEY_FILE"):
+        files.append((Path(env["SOPS_AGE_KEY_FILE"]), "SOPS_AGE_KEY_FILE"))
+    default = sops_default_key_file(env)
+    if default is not None and default.is_file():
+        files.append((default, SOPS_KEYS_TXT))
+    for path, source in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise KeystoreError(f"{source} {path} cannot be read: {reason}") from None
