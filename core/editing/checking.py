@@ -1,0 +1,122 @@
+"""Proof that an edit changed exactly what it meant to: re-parse and compare.
+
+The new text is parsed by the loader (`core.loading.parse_bytes`) and compared, as
+plain data, with the old text's parse with the intended change applied; nothing
+else may differ and no new error may appear. When the file's top level is a block
+mapping, only the top-level entry that holds the edit is parsed on each side: a
+top-level key at column 0 closes everything before it, so that entry reads the same
+alone as in its file, and a one-value edit of a large file costs a fraction of a
+full parse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from core.loading import parse_bytes
+from core.model import Key, KeyPath, format_path
+
+ANY = object()  # the expected value when a hook rewrote it (an encrypted value, say)
+REMOVED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What an edit should do to the parsed file: `path` holds `value` or is REMOVED."""
+
+    path: KeyPath
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Characters [start, old_end) of the old text became [start, new_end) of the new."""
+
+    start: int
+    old_end: int
+    new_end: int
+
+
+def _plain(text: str, display: str) -> tuple[Any, int, str | None]:
+    parsed = parse_bytes(text.encode("utf-8"), display)
+    errors = [p for p in parsed.problems if p.severity == "error"]
+    first = str(errors[0]) if errors else None
+    return (parsed.root.plain() if parsed.root is not None else {}), len(errors), first
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as plain data, with types and key order: 1 is not True, nor 1.0."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+def _apply(data: Any, expectation: Expectation) -> Any:
+    """`data` with the expected change made (a copy along the path only)."""
+    path = expectation.path
+    if not path:
+        return data
+
+    def step(node: Any, depth: int) -> Any:
+        key: Key = path[depth]
+        last = depth == len(path) - 1
+        if isinstance(node, dict):
+            out = dict(node)
+            if last:
+                if expectation.value is REMOVED:
+                    out.pop(key, None)  # type: ignore[call-overload]
+                else:
+                    out[key] = expectation.value
+            else:
+                out[key] = step(out.get(key) or {}, depth + 1)
+            return out
+        if isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
+            items = list(node)
+            if last:
+                if expectation.value is REMOVED:
+                    del items[key]
+                else:
+                    items[key] = expectation.value
+            else:
+                items[key] = step(items[key], depth + 1)
+            return items
+        return {key: expectation.value} if last else {key: step({}, depth + 1)}
+
+    return step(data, 0)
+
+
+def _masked(data: Any, path: KeyPath) -> Any:
+    """`data` with the value at `path` replaced by a marker (for a hook's new value)."""
+    return _apply(data, Expectation(path, "<changed>")) if path else data
+
+
+def check(
+    old_text: str, new_text: str, expectation: Expectation, window: Window | None, display: str
+) -> str | None:
+    """None if `new_text` is `old_text` with exactly the expected change; else why not."""
+    if window is not None:
+        old_part = old_text[window.start : window.old_end]
+        new_part = new_text[window.start : window.new_end]
+    else:
+        old_part, new_part = old_text, new_text
+    before, old_errors, _ = _plain(old_part, display)
+    after, new_errors, first_error = _plain(new_part, display)
+    if new_errors > old_errors:
+        return f"the edit would leave {display} unreadable ({first_error})"
+    wanted = _apply(before, expectation)
+    if expectation.value is ANY:
+        wanted, after = _masked(wanted, expectation.path), _masked(after, expectation.path)
+    if same(wanted, after):
+        return None
+    return (
+        f"re-reading {display} after the edit shows changes beyond"
+        f" {format_path(expectation.path)}; the edit was not kept"
+    )

@@ -1,0 +1,246 @@
+"""Plans: one edit of one layer file, worked out in full before anything is written.
+
+A plan holds the bytes it was made from (and their identity), the bytes to write,
+the one span that differs, and a proof: the new text was re-parsed and only the
+intended path changed. `plan_set`, `plan_remove` and `plan_unset_directive` return a
+plan or a `Problem` saying why the edit is refused; they never write.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from core.editing.checking import ANY, REMOVED, Expectation, Window, check
+from core.editing.refusals import shared_value
+from core.editing.source import FileStamp, Source, read
+from core.editing.spans import SCALAR, Located, locate, target_of
+from core.editing.splicing import (
+    Splice,
+    ValueHook,
+    insert_path,
+    removal_target,
+    remove_entry,
+    replace_value,
+    unset_directive,
+)
+from core.model import KeyPath, Problem, format_path
+
+Action = Literal["set", "remove", "unset"]
+
+
+@dataclass(frozen=True, slots=True)
+class EditPlan:
+    """One planned change of one file: what it was, what it becomes, where."""
+
+    action: Action
+    path: KeyPath
+    layer: str | None
+    file: Path
+    display: str
+    stamp: FileStamp  # the file as planned from; the writer refuses if it changed
+    before: bytes  # what undo writes back
+    after: bytes
+    mode: int
+    splice: Splice  # characters of the decoded text
+    line: int  # 1-based line where the change starts
+    description: str  # one line for people: "set database.port = 5433 in base.yml:12"
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        """The change as a unified diff, `a/FILE` and `b/FILE`."""
+        old = self.before.decode(_codec(self.before), errors="replace")
+        new = self.after.decode(_codec(self.after), errors="replace")
+        lines = difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{self.display}",
+            f"b/{self.display}",
+        )
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+def _codec(data: bytes) -> str:
+    from core.editing.source import encoding_of
+
+    return encoding_of(data)
+
+
+def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
+    return Problem(
+        severity="error",
+        message=message,
+        path=format_path(path),
+        file=display,
+        line=line,
+        column=1 if line else None,
+        code="edit",
+    )
+
+
+def _window(source: Source, found: Located, path: KeyPath, splice: Splice) -> Window | None:
+    """The top-level entry the splice falls in, or None to check the whole file."""
+    if not found.block_root or not path:
+        return None
+    delta = len(splice.text) - (splice.end - splice.start)
+    root = found.chain[0]
+    entry = root.entry(path[0])
+    if entry is None:
+        if splice.start == splice.end and any(
+            end == splice.start for _start, end in found.root_entries
+        ):
+            return Window(splice.start, splice.start, splice.start + len(splice.text))
+        return None
+    for start, end in found.root_entries:
+        if start <= entry.start < end and start <= splice.start and splice.end <= end:
+            return Window(start, end, end + delta)
+    return None
+
+
+def _finish(
+    source: Source,
+    found: Located,
+    action: Action,
+    path: KeyPath,
+    layer: str | None,
+    splice: Splice | str,
+    expectation: Expectation,
+    description: str,
+) -> EditPlan | Problem:
+    if isinstance(splice, str):
+        return _refuse(splice, source.display, path)
+    new_text = splice.apply(source.text)
+    window = _window(source, found, path, splice)
+    failure = check(source.text, new_text, expectation, window, source.display)
+    if failure is not None:
+        return _refuse(failure, source.display, path)
+    line = source.text.count("\n", 0, splice.start) + 1
+    return EditPlan(
+        action,
+        path,
+        layer,
+        source.path,
+        source.display,
+        source.stamp,
+        source.data,
+        source.encode(new_text),
+        source.mode,
+        splice,
+        line,
+        f"{description} in {source.display}:{line}",
+    )
+
+
+def _prepare(file: Path, display: str, path: KeyPath) -> tuple[Source, Located] | Problem:
+    if not path:
+        return _refuse("no key given", display, path)
+    source = read(file, display)
+    if isinstance(source, str):
+        return _refuse(source, display, path)
+    found = locate(source.text, path)
+    if found.error is not None:
+        return _refuse(f"{found.error}; fix it before editing", display, path)
+    refusal = shared_value(source, found, path)
+    if refusal is not None:
+        message, line = refusal
+        return _refuse(message, display, path, line)
+    return source, found
+
+
+def plan_set(
+    file: Path,
+    display: str,
+    path: KeyPath,
+    value: Any,
+    *,
+    layer: str | None = None,
+    hook: ValueHook | None = None,
+) -> EditPlan | Problem:
+    """`path` holds `value` in this file: replaced where it stands, or created."""
+    prepared = _prepare(file, display, path)
+    if isinstance(prepared, Problem):
+        return prepared
+    source, found = prepared
+    entry = target_of(found, path)
+    from core.editing.rendering import render_inline
+
+    if entry is not None:
+        parent = found.chain[len(path) - 1]
+        splice = replace_value(source.text, parent, entry, path, value, source.eol, hook)
+    else:
+        written = render_inline(value)
+        if hook is not None:
+            written = hook(path, value, written)
+        splice = insert_path(source.text, found, path, written, source.eol)
+    expected = Expectation(path, ANY if hook is not None else value)
+    shown = "<hidden>" if hook is not None else render_inline(value)
+    return _finish(
+        source, found, "set", path, layer, splice, expected, f"set {format_path(path)} = {shown}"
+    )
+
+
+def plan_remove(
+    file: Path, display: str, path: KeyPath, *, layer: str | None = None
+) -> EditPlan | Problem:
+    """Take `path`'s definition out of this file; a mapping or list left empty goes too."""
+    prepared = _prepare(file, display, path)
+    if isinstance(prepared, Problem):
+        return prepared
+    source, found = prepared
+    if target_of(found, path) is None:
+        return _refuse(f"{display} does not define {format_path(path)}", display, path)
+    parent, entry, removed = removal_target(found, path)
+    splice = remove_entry(source.text, parent, entry)
+    what = format_path(path)
+    if removed != path:
+        what += f" (and {format_path(removed)}, left empty)"
+    return _finish(
+        source,
+        found,
+        "remove",
+        path,
+        layer,
+        splice,
+        Expectation(removed, REMOVED),
+        f"remove {what}",
+    )
+
+
+def plan_unset_directive(
+    file: Path, display: str, path: KeyPath, *, layer: str | None = None
+) -> EditPlan | Problem:
+    """Write `key: !unset` in this file, so the key leaves the merged config."""
+    prepared = _prepare(file, display, path)
+    if isinstance(prepared, Problem):
+        return prepared
+    source, found = prepared
+    entry = target_of(found, path)
+    if entry is not None:
+        if entry.value.kind == SCALAR and entry.value.tag == "!unset":
+            return _refuse(
+                f"{format_path(path)} is already !unset at line {entry.line}",
+                display,
+                path,
+                entry.line,
+            )
+        splice: Splice | str = unset_directive(source.text, entry, source.eol)
+    else:
+        splice = insert_path(source.text, found, path, "!unset", source.eol)
+    return _finish(
+        source,
+        found,
+        "unset",
+        path,
+        layer,
+        splice,
+        Expectation(path, None),
+        f"unset {format_path(path)} with !unset",
+    )

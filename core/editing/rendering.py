@@ -1,0 +1,200 @@
+"""New values as YAML text, written the way the file already writes its values.
+
+Typed values (numbers, booleans, null) are written plain. A string keeps the quoting
+of the value it replaces when that quoting can hold it, is written plain when a
+YAML 1.2 reader (and a YAML 1.1 one) reads the plain text back as the same string,
+and is double-quoted otherwise. A block scalar (`|`, `>`) stays a block scalar when
+the new value is text. Every rendering is read back by libyaml before it is used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import _ruamel_yaml
+from ruamel.yaml.error import YAMLError
+
+from core.editing.spans import Span
+from core.scalars import resolve_plain, yaml11_reading
+
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_UNSAFE = frozenset(",[]{}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
+
+
+class InputError(ValueError):
+    """The text a user typed is not one YAML value."""
+
+
+def parse_input(text: str, as_string: bool = False) -> Any:
+    """The value a user typed, read as one YAML 1.2 scalar (or as text, `as_string`).
+
+    A quoted input (`'"8080"'`) is the string inside the quotes; a `${VAR:-x}`
+    template stays the text it is. Raises `InputError` for anything that is not one
+    scalar (`a: b`, `[1, 2]`).
+    """
+    if as_string:
+        return text
+    stripped = text.strip()
+    if not stripped:
+        return None if not text else text
+    if stripped[0] not in "'\"" and resolve_plain(stripped) != stripped:
+        return resolve_plain(stripped)
+    try:
+        parser = _ruamel_yaml.CParser(stripped)
+        events = []
+        while (event := parser.get_event()) is not None:
+            events.append(event)
+    except YAMLError:
+        events = []
+    scalars = [e for e in events if type(e).__name__.endswith("ScalarEvent")]
+    others = [
+        e
+        for e in events
+        if type(e).__name__.endswith(("MappingStartEvent", "SequenceStartEvent", "AliasEvent"))
+    ]
+    if len(scalars) != 1 or others or scalars[0].tag is not None:
+        raise InputError(f"{text!r} is not one YAML value; pass --string to set it as text")
+    event = scalars[0]
+    if event.style:
+        return event.value
+    return resolve_plain(event.value)
+
+
+def plain_text(value: Any) -> str | None:
+    """How a non-string value is written (`true`, `8080`, `null`); None for a string."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        return text if resolve_plain(text) == value else None
+    return None
+
+
+def plain_safe(text: str, flow: bool) -> bool:
+    """Whether `text` can be written unquoted and read back as the same string."""
+    if not text or text != text.strip() or _CONTROL.search(text) or "\n" in text:
+        return False
+    if text[0] in _INDICATORS or "\t" in text:
+        return False
+    if ": " in text or " #" in text or text.endswith(":"):
+        return False
+    if flow and (_FLOW_UNSAFE & set(text) or ":" in text):
+        return False
+    return resolve_plain(text) == text and yaml11_reading(text) is None
+
+
+def single_quoted(text: str) -> str | None:
+    if "\n" in text or _CONTROL.search(text):
+        return None
+    return "'" + text.replace("'", "''") + "'"
+
+
+def double_quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_key(key: str, flow: bool = False) -> str:
+    return key if plain_safe(key, flow) and key != "<<" else double_quoted(key)
+
+
+def render_inline(value: Any, *, old_style: str = "", flow: bool = False) -> str:
+    """A value on one line: plain, or quoted as the old value was, or double-quoted."""
+    typed = plain_text(value)
+    if typed is not None:
+        return typed
+    text = str(value)
+    if old_style == "'":
+        quoted = single_quoted(text)
+        if quoted is not None:
+            return quoted
+    if old_style == '"':
+        return double_quoted(text)
+    if plain_safe(text, flow):
+        return text
+    return double_quoted(text)
+
+
+def render_block(value: str, old: Span, source: str, eol: str, parent_indent: int) -> str:
+    """A text value as a block scalar in the old one's style and indentation."""
+    header_end = source.find("\n", old.body)
+    header = source[old.body : header_end if header_end != -1 else len(source)].rstrip("\r")
+    indicator = header[0]
+    first_content = _first_content_line(source, header_end + 1, old.end)
+    indent = first_content if first_content is not None else parent_indent + 2
+    if value.endswith("\n\n"):
+        chomp = "+"
+    elif value.endswith("\n"):
+        chomp = ""
+    else:
+        chomp = "-"
+    body = value[:-1] if value.endswith("\n") else value
+    lines = body.split("\n")
+    hint = str(indent - parent_indent) if lines and lines[0].startswith(" ") else ""
+    if indicator == ">" and "\n" in body:
+        indicator = "|"  # folding would join the lines; a literal keeps them
+    comment = header[header.find(" #") :] if " #" in header else ""
+    pad = " " * indent
+    out = [f"{indicator}{hint}{chomp}{comment}"]
+    out += [pad + line if line else "" for line in lines]
+    return eol.join(out) + eol
+
+
+def _first_content_line(source: str, start: int, end: int) -> int | None:
+    """The indentation of a block scalar's first non-blank line."""
+    at = start
+    while 0 <= at < end:
+        stop = source.find("\n", at, end)
+        line = source[at : stop if stop != -1 else end]
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+        if stop == -1:
+            break
+        at = stop + 1
+    return None
+
+
+def block_content_end(source: str, span: Span) -> int:
+    """Where a block scalar's own text ends: trailing blank lines belong to the file."""
+    if span.style not in ("|", ">"):
+        return span.end
+    header = source[span.body : source.find("\n", span.body)]
+    if "+" in header.split("#")[0]:
+        return span.end  # kept trailing lines are part of the value
+    end = span.end
+    while True:
+        previous = source.rfind("\n", 0, end - 1)
+        if previous < span.body or source[previous + 1 : end].strip():
+            return end
+        end = previous + 1
+
+
+def reads_back(rendered: str, value: Any, flow: bool) -> bool:
+    """Whether libyaml reads `rendered`, in its context, as exactly `value`."""
+    document = f"[{rendered}]" if flow else f"k: {rendered}"
+    try:
+        parser = _ruamel_yaml.CParser(document)
+        events = []
+        while (event := parser.get_event()) is not None:
+            events.append(event)
+    except YAMLError:
+        return False
+    scalars = [e for e in events if type(e).__name__.endswith("ScalarEvent")]
+    if len(scalars) != (1 if flow else 2):
+        return False
+    event = scalars[-1]
+    read = event.value if event.style else resolve_plain(event.value)
+    if isinstance(value, float) and isinstance(read, float) and math.isnan(value):
+        return math.isnan(read)
+    return type(read) is type(value) and read == value

@@ -1,0 +1,345 @@
+"""Where the values along one key path stand in a YAML file, in characters of its text.
+
+The editor's own reader, separate from the loader: it walks libyaml's event stream
+(`core.events`) over the one file being edited and records, for every collection on
+the path to the key being edited, the exact span of each of its entries. Nothing is
+round-tripped; the editor replaces spans of the text and leaves every other byte.
+
+Events carry character indices that do not count a leading BOM; every index here is
+an index into the text as read (BOM included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent, DocumentEndEvent, DocumentStartEvent
+
+from core.events import event_stream
+from core.model import MAPPING, SCALAR, SEQUENCE, Key, KeyPath
+
+ALIAS = 3
+MERGE_KEY = "<<"
+
+
+@dataclass(slots=True)
+class Span:
+    """One node as written: where it starts and ends, and how it is written."""
+
+    kind: int  # SCALAR, MAPPING, SEQUENCE or ALIAS
+    start: int  # first character, anchor and tag included
+    end: int  # one past the last character (a block collection: of its last content)
+    body: int  # first character after the anchor and the tag
+    line: int  # 1-based line of `start`
+    column: int  # 0-based column of `start`
+    style: str  # scalar: "", "'", '"', "|", ">"; collection: "flow" or "block"
+    anchor: str | None = None
+    tag: str | None = None
+    value: str | None = None  # a scalar's text; an alias's anchor name
+
+
+@dataclass(slots=True)
+class Entry:
+    """One child of a collection: a `key: value` pair or a list item."""
+
+    key: Key
+    start: int  # the key's first character; a block list item: its '-'
+    key_end: int  # one past the key (list items: == start)
+    line: int
+    column: int
+    value: Span
+
+
+@dataclass(slots=True)
+class Collection:
+    """A mapping or list on the path, with every one of its entries."""
+
+    path: KeyPath
+    span: Span
+    entries: list[Entry] = field(default_factory=list)
+    end_mark: int = -1  # where its end event stands (a flow collection: its bracket)
+
+    @property
+    def is_map(self) -> bool:
+        return self.span.kind == MAPPING
+
+    @property
+    def flow(self) -> bool:
+        return self.span.style == "flow"
+
+    def entry(self, key: Key) -> Entry | None:
+        found = None
+        for entry in self.entries:
+            if entry.key == key:
+                found = entry  # the later of duplicate keys wins, as in the loader
+        return found
+
+
+@dataclass(slots=True)
+class Located:
+    """What one walk of a file found about one key path."""
+
+    chain: list[Collection]  # every existing collection on the path, root first
+    root_entries: list[tuple[int, int]]  # (start, end) of root entries seen, line-aligned
+    complete: bool  # the walk read the whole first document
+    error: str | None = None  # a syntax error, located
+    anchors: dict[str, tuple[KeyPath, Span]] = field(default_factory=dict)
+    aliases: list[tuple[str, KeyPath, Span]] = field(default_factory=list)
+    block_root: bool = False  # the root is a block mapping at column 0
+
+
+class _Frame:
+    __slots__ = (
+        "coll",
+        "is_map",
+        "path",
+        "on_path",
+        "key",
+        "key_start",
+        "key_end",
+        "key_line",
+        "key_column",
+        "count",
+        "last_end",
+        "span",
+    )
+
+    def __init__(self, span: Span, path: KeyPath, on_path: bool) -> None:
+        self.span = span
+        self.is_map = span.kind == MAPPING
+        self.path = path
+        self.on_path = on_path
+        self.coll: Collection | None = Collection(path, span) if on_path else None
+        self.key: Key | None = None
+        self.key_start = 0
+        self.key_end = 0
+        self.key_line = 0
+        self.key_column = 0
+        self.count = 0
+        self.last_end = span.end
+
+
+def _body(text: str, start: int, event: Any) -> int:
+    """The first character after a node's anchor and tag (`&a !!str value`)."""
+    if event.anchor is None and event.tag is None:
+        return start
+    at = start
+    n = len(text)
+    for _ in range((event.anchor is not None) + (event.tag is not None)):
+        while at < n and text[at] not in " \t\r\n":
+            at += 1
+        while at < n and text[at] in " \t":
+            at += 1
+    return at
+
+
+def _span(text: str, offset: int, event: Any, kind: int) -> Span:
+    start = event.start_mark.index + offset
+    mark = event.start_mark
+    if kind == SCALAR:
+        style = event.style or ""
+        value = event.value
+    elif kind == ALIAS:
+        style, value = "", event.anchor
+    else:
+        style, value = ("flow" if event.flow_style else "block"), None
+    anchor = None if kind == ALIAS else event.anchor
+    tag = None if kind == ALIAS else event.tag
+    span = Span(
+        kind,
+        start,
+        event.end_mark.index + offset,
+        start,
+        mark.line + 1,
+        mark.column,
+        style,
+        anchor,
+        tag,
+        value,
+    )
+    if kind != ALIAS:
+        span.body = _body(text, start, event)
+    if kind in (MAPPING, SEQUENCE):
+        span.end = span.body + (1 if style == "flow" else 0)
+    return span
+
+
+def dash_before(text: str, index: int) -> int:
+    """Where the '-' of the block list item whose value starts at `index` stands."""
+    at = index - 1
+    while at >= 0 and text[at] in " \t\r\n":
+        at -= 1
+    return at if at >= 0 and text[at] == "-" else index
+
+
+def line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def locate(text: str, path: KeyPath, *, everything: bool = False) -> Located:
+    """Walk `text`'s first document and find `path`.
+
+    Stops once the root entry holding the path has ended, unless `everything` is set
+    (then anchors and aliases of the whole document are collected too, with paths).
+    """
+    walk = _Walk(text, path, everything)
+    try:
+        walk.run()
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "the file"
+        what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        walk.found.error = f"YAML syntax error at {where}: {what}"
+    return walk.found
+
+
+class _Walk:
+    def __init__(self, text: str, path: KeyPath, everything: bool) -> None:
+        self.text = text
+        self.path = path
+        self.everything = everything
+        self.offset = 1 if text.startswith("\ufeff") else 0
+        self.found = Located([], [], False)
+        self.root_entry_done = False  # the root entry holding the path has been read
+
+    def run(self) -> None:
+        text, path, offset, found = self.text, self.path, self.offset, self.found
+        depth_wanted = len(path)
+        stack: list[_Frame] = []
+        skip = 0  # > 0 while inside a collection off the path (not `everything`)
+        skip_end = 0
+        root_open = -1  # start of the current root entry's line
+        with event_stream(text) as (get_event, kinds):
+            scalar_kind, map_start, seq_start, map_end, seq_end = kinds
+            while True:
+                event = get_event()
+                if event is None:
+                    break
+                kind = type(event)
+                if skip:
+                    if kind is scalar_kind or kind is AliasEvent:
+                        skip_end = event.end_mark.index + offset
+                    elif kind is map_start or kind is seq_start:
+                        skip += 1
+                    elif kind is map_end or kind is seq_end:
+                        skip -= 1
+                        if event.start_mark.index != event.end_mark.index:  # a flow bracket
+                            skip_end = event.end_mark.index + offset
+                        if not skip:
+                            frame = stack.pop()
+                            frame.span.end = skip_end
+                            self._child_done(stack, frame.span)
+                    continue
+                if kind is scalar_kind or kind is AliasEvent:
+                    is_alias = kind is AliasEvent
+                    if not stack:
+                        continue  # a document that is one scalar: nothing to edit
+                    top = stack[-1]
+                    if top.is_map and top.key is None:
+                        if len(stack) == 1:
+                            start = line_start(text, event.start_mark.index + offset)
+                            if root_open >= 0:
+                                found.root_entries.append((root_open, start))
+                                if self.root_entry_done and not self.everything:
+                                    return
+                            root_open = start
+                        top.key = "" if is_alias else str(event.value)
+                        top.key_start = event.start_mark.index + offset
+                        top.key_end = event.end_mark.index + offset
+                        top.key_line = event.start_mark.line + 1
+                        top.key_column = event.start_mark.column
+                        continue
+                    span = _span(text, offset, event, ALIAS if is_alias else SCALAR)
+                    if self.everything:
+                        child_path = (*top.path, self._child_key(top))
+                        if is_alias:
+                            found.aliases.append((span.value or "", child_path, span))
+                        elif span.anchor is not None:
+                            found.anchors[span.anchor] = (child_path, span)
+                    self._child_done(stack, span)
+                elif kind is map_start or kind is seq_start:
+                    span = _span(text, offset, event, MAPPING if kind is map_start else SEQUENCE)
+                    if not stack:
+                        frame = _Frame(span, (), True)
+                        found.block_root = span.style == "block" and event.start_mark.column == 0
+                        stack.append(frame)
+                        assert frame.coll is not None
+                        found.chain.append(frame.coll)
+                        continue
+                    top = stack[-1]
+                    child_path = (*top.path, self._child_key(top))
+                    depth = len(top.path)
+                    on_path = top.on_path and depth < depth_wanted and child_path[-1] == path[depth]
+                    frame = _Frame(span, child_path, on_path)
+                    stack.append(frame)
+                    if self.everything and span.anchor is not None:
+                        found.anchors[span.anchor] = (child_path, span)
+                    if frame.coll is not None:
+                        found.chain.append(frame.coll)
+                    elif not self.everything:
+                        skip = 1
+                        skip_end = span.end
+                elif kind is map_end or kind is seq_end:
+                    frame = stack.pop()
+                    if event.start_mark.index != event.end_mark.index:  # a flow bracket
+                        frame.last_end = event.end_mark.index + offset
+                    frame.span.end = frame.last_end
+                    if frame.coll is not None:
+                        frame.coll.end_mark = event.start_mark.index + offset
+                    if not stack:
+                        if root_open >= 0:
+                            found.root_entries.append((root_open, event.start_mark.index + offset))
+                        found.complete = True
+                        return
+                    self._child_done(stack, frame.span)
+                elif kind is DocumentEndEvent:
+                    break
+                elif kind is DocumentStartEvent:
+                    continue
+        found.complete = True
+
+    def _child_key(self, top: _Frame) -> Key:
+        if top.is_map:
+            return "" if top.key is None else top.key
+        return top.count
+
+    def _child_done(self, stack: list[_Frame], span: Span) -> None:
+        """A child of the innermost open collection has been read whole."""
+        top = stack[-1]
+        if span.end > top.last_end:
+            top.last_end = span.end
+        if top.is_map:
+            key = top.key
+            top.key = None
+            if key is None:
+                return
+            if top.coll is not None:
+                top.coll.entries.append(
+                    Entry(key, top.key_start, top.key_end, top.key_line, top.key_column, span)
+                )
+            if len(stack) == 1 and self.path and key == self.path[0]:
+                self.root_entry_done = True
+            return
+        if top.coll is not None:
+            start = span.start
+            if top.span.style == "block":
+                start = dash_before(self.text, span.start)
+            line = self.text.count("\n", 0, start) + 1
+            column = start - line_start(self.text, start)
+            top.coll.entries.append(Entry(top.count, start, start, line, column, span))
+        top.count += 1
+
+
+def parent_of(found: Located, path: KeyPath) -> Collection | None:
+    """The collection that holds (or would hold) `path`'s last key, if the file has it."""
+    depth = len(path) - 1
+    if 0 <= depth < len(found.chain):
+        return found.chain[depth]
+    return None
+
+
+def target_of(found: Located, path: KeyPath) -> Entry | None:
+    parent = parent_of(found, path)
+    return parent.entry(path[-1]) if parent is not None and path else None
