@@ -32,6 +32,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
 # The targets of the brief; a row meets its target or prints MISS.
 COLD_MAX_FLOOR = 3.0
 RELOAD_MAX_FLOOR = 0.5
+EDIT_MAX_FLOOR = 0.3
 PEER_MIN_SPEEDUP = {"ruamel": 20.0, "omegaconf": 40.0}
 SCALING_SLACK = 18 / 16  # 16× the data in at most 18× the time
 PEAK_MAX_MB = 60.0
@@ -116,6 +117,7 @@ class Bench:
         rows += guarded("cold load", self.cold)
         rows += guarded("reload after 1-line edit", self.reload)
         rows += guarded("cold load + validation", self.validation)
+        rows += guarded("set one leaf (largest layer)", self.edit)
         for key, (name, _build) in PEERS.items():
             rows += guarded(name, partial(self.peer, key, name))
         rows += guarded("peak memory (cold load)", self.memory)
@@ -164,6 +166,11 @@ class Bench:
         extra = value.median_ms - self.cold_ms
         notes = f"fresh ConfigSet + generated pydantic model; {extra:+,.0f} ms vs cold load"
         return [timed_row("cold load + validation", value, ratio=self.vs_floor(value), notes=notes)]
+
+    def edit(self) -> list[Row]:
+        value = measure(engine.edit_leaf(self.gset, self.scratch, self.plan.fast_runs))
+        notes = "plan_set + write_plan on a copy of base.yml: locate, re-parse, fsync, read back"
+        return self.floor_target("set one leaf (largest layer)", value, EDIT_MAX_FLOOR, notes)
 
     def peer(self, key: str, name: str) -> list[Row]:
         _name, build = PEERS[key]
@@ -286,6 +293,7 @@ PROFILED: dict[str, Callable[[GeneratedSet, int], Timed]] = {
     "cold": lambda gset, runs: engine.cold_load(gset.root, gset.env, runs),
     "reload": engine.reload,
     "validation": engine.validation,
+    "edit": lambda gset, runs: engine.edit_leaf(gset, gset.root.parent, runs),
     **{key: build for key, (_name, build) in PEERS.items()},
 }
 

@@ -14,6 +14,9 @@ import _ruamel_yaml
 from bench.generate import GeneratedSet
 from bench.timing import Timed
 from core.caching import ParseCache
+from core.editing import plan_set, write_plan
+from core.loading import parse_bytes
+from core.model import SCALAR, KeyPath, Node, Problem
 from core.configset import ConfigSet, Resolution
 
 
@@ -92,3 +95,38 @@ def reload(gset: GeneratedSet, runs: int) -> Timed:
 def resolve_once(gset: GeneratedSet) -> None:
     """One cold load, for the memory row."""
     cold_load(gset.root, gset.env, 1).run()
+
+
+def _int_leaves(node: Node, path: KeyPath = ()) -> list[tuple[KeyPath, int]]:
+    found: list[tuple[KeyPath, int]] = []
+    for key, child in node.value.items():
+        if child.kind == SCALAR and type(child.value) is int:
+            found.append(((*path, key), child.value))
+        elif child.kind != SCALAR and isinstance(child.value, dict):
+            found += _int_leaves(child, (*path, key))
+    return found
+
+
+def edit_leaf(gset: GeneratedSet, scratch: Path, runs: int) -> Timed:
+    """Set one int leaf halfway down the largest layer: plan, write, verify.
+
+    A copy of the reference set's base.yml is edited, so the other rows read the
+    set unchanged. The value alternates, so every run writes a real change.
+    """
+    path = scratch / "edit-base.yml"
+    path.write_bytes(gset.files[0].read_bytes())
+    root = parse_bytes(path.read_bytes(), "base.yml").root
+    assert root is not None
+    leaves = _int_leaves(root)
+    key, value = leaves[len(leaves) // 2]
+
+    def run_once(index: int) -> None:
+        plan = plan_set(path, "base.yml", key, value + index % 2)
+        if isinstance(plan, Problem):
+            raise AssertionError(str(plan))
+        result = write_plan(plan)
+        if not result.written and plan.changed:
+            raise AssertionError(str(result.problem))
+
+    counter = itertools.count(1)
+    return Timed(lambda: run_once(next(counter)), runs)

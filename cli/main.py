@@ -22,6 +22,7 @@ from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
 from core.context import NO_TYPE
+from core.editing import EditPlan, prepare_set, prepare_unset, write_plan
 from core.model import Problem, format_path, parse_path
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -70,6 +71,21 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("--other-env", help="the environment of the other side")
     diff.add_argument("--format", choices=["text", "json"], default="text")
     keys.register(commands)
+
+    set_ = commands.add_parser("set", help="set a value in a layer file, byte-exact")
+    set_.add_argument("key", help="dotted key path, list items as [i]")
+    set_.add_argument("value", help="a YAML 1.2 scalar (8080, true, null, text)")
+    set_.add_argument("--layer", help="the active layer to write to (default: the one that won)")
+    set_.add_argument("--string", action="store_true", help="take VALUE as text, never a number")
+    set_.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+
+    unset = commands.add_parser("unset", help="remove a key's definition from a layer file")
+    unset.add_argument("key", help="dotted key path, list items as [i]")
+    unset.add_argument("--layer", help="the active layer to edit (default: the one that won)")
+    unset.add_argument(
+        "--directive", action="store_true", help="write 'key: !unset' instead of removing"
+    )
+    unset.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     return top
 
 
@@ -139,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         "validate": validate,
         "layers": layers,
         "diff": diff,
+        "set": set_value,
+        "unset": unset_value,
     }[args.command]
     return handler(config, args, options)
 
@@ -283,6 +301,36 @@ def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
         print(json.dumps(rows, indent=2, default=str))
     else:
         sys.stdout.write(render.diff_text(found, names, args.reveal))
+    return EXIT_OK
+
+
+def set_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    resolution = resolve(config, options)
+    plan = prepare_set(
+        config, resolution, args.key, args.value, layer=args.layer, as_string=args.string
+    )
+    return _carry_out(plan, args.dry_run)
+
+
+def unset_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    resolution = resolve(config, options)
+    plan = prepare_unset(config, resolution, args.key, layer=args.layer, directive=args.directive)
+    return _carry_out(plan, args.dry_run)
+
+
+def _carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:
+    """Print the diff (dry run) or write the plan; refusals go to stderr, exit 1."""
+    if isinstance(plan, Problem):
+        print(f"confscope: {plan}", file=sys.stderr)
+        return EXIT_REFUSED
+    if dry_run:
+        sys.stdout.write(plan.diff())
+        return EXIT_OK
+    result = write_plan(plan)
+    if result.problem is not None:
+        print(f"confscope: {result.problem}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(plan.description if plan.changed else f"{plan.description}: already so")
     return EXIT_OK
 
 

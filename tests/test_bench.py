@@ -15,6 +15,7 @@ ROWS = (
     "cold load",
     "reload after 1-line edit",
     "cold load + validation",
+    "set one leaf (largest layer)",
     "ruamel.yaml round-trip + merge",
     "PyYAML CSafeLoader + merge",
     "OmegaConf load + merge",

@@ -2,4 +2,30 @@
 
 The loader knows where every value stands; an edit replaces that span of the file's
 bytes and nothing else, then re-reads the file to prove only the intended path changed.
+
+- `prepare_set` / `prepare_unset`: an edit as a user asks for it (key, value, layer),
+  checked against the schema; they return an `EditPlan` or a `Problem`.
+- `plan_set` / `plan_remove` / `plan_unset_directive`: the same on one file.
+- `write_plan`: write a plan if its file is unchanged since; `undo_plan` reverses one.
 """
+
+from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
+from core.editing.requests import prepare_set, prepare_unset
+from core.editing.source import FileStamp
+from core.editing.splicing import Splice, ValueHook
+from core.editing.writing import WriteResult, undo_plan, write_plan
+
+__all__ = [
+    "EditPlan",
+    "FileStamp",
+    "Splice",
+    "ValueHook",
+    "WriteResult",
+    "plan_remove",
+    "plan_set",
+    "plan_unset_directive",
+    "prepare_set",
+    "prepare_unset",
+    "undo_plan",
+    "write_plan",
+]

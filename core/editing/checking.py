@@ -37,6 +37,22 @@ class Window:
     start: int
     old_end: int
     new_end: int
+    depth: int = 0  # how many keys of the path lie outside the window
+    dedent: int = 0  # the columns every line of the window gives up
+
+    def cut(self, text: str, end: int) -> str | None:
+        """The window's text, dedented; None if a line sits left of the window's column."""
+        part = text[self.start : end]
+        if not self.dedent:
+            return part
+        lines = part.split("\n")
+        pad = " " * self.dedent
+        for index, line in enumerate(lines):
+            if line.startswith(pad):
+                lines[index] = line[self.dedent :]
+            elif line.strip():
+                return None
+        return "\n".join(lines)
 
 
 def _plain(text: str, display: str) -> tuple[Any, int, str | None]:
@@ -102,11 +118,16 @@ def check(
     old_text: str, new_text: str, expectation: Expectation, window: Window | None, display: str
 ) -> str | None:
     """None if `new_text` is `old_text` with exactly the expected change; else why not."""
+    old_part: str | None = old_text
+    new_part: str | None = new_text
     if window is not None:
-        old_part = old_text[window.start : window.old_end]
-        new_part = new_text[window.start : window.new_end]
-    else:
-        old_part, new_part = old_text, new_text
+        old_part = window.cut(old_text, window.old_end)
+        new_part = window.cut(new_text, window.new_end)
+        if old_part is None or new_part is None:
+            old_part, new_part = old_text, new_text  # cannot cut it out: the whole file
+        else:
+            expectation = Expectation(expectation.path[window.depth :], expectation.value)
+    assert old_part is not None and new_part is not None
     before, old_errors, _ = _plain(old_part, display)
     after, new_errors, first_error = _plain(new_part, display)
     if new_errors > old_errors:

@@ -16,9 +16,11 @@ from typing import Any, Literal
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.refusals import shared_value
 from core.editing.source import FileStamp, Source, read
-from core.editing.spans import SCALAR, Located, locate, target_of
+from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
 from core.editing.splicing import (
     Splice,
+    after_line,
+    entry_end,
     ValueHook,
     insert_path,
     removal_target,
@@ -86,6 +88,28 @@ def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) 
     )
 
 
+def _entry_window(source: Source, found: Located, path: KeyPath, splice: Splice) -> Window | None:
+    """The lines of the entry at `path` alone, when they can be read on their own.
+
+    A block mapping entry whose key starts its line, and whose lines all sit at or
+    right of that key, reads the same cut out and dedented as in its file: the next
+    line at that column closes everything the entry opened, as the end of the text does.
+    """
+    parent = parent_of(found, path)
+    entry = parent.entry(path[-1]) if parent is not None else None
+    if parent is None or entry is None or parent.flow or not parent.is_map:
+        return None
+    text = source.text
+    start = line_start(text, entry.start)
+    if text[start : entry.start].strip() or start > splice.start:
+        return None
+    end = after_line(text, entry_end(text, entry))
+    if splice.end > end:
+        return None
+    delta = len(splice.text) - (splice.end - splice.start)
+    return Window(start, end, end + delta, len(path) - 1, entry.start - start)
+
+
 def _window(source: Source, found: Located, path: KeyPath, splice: Splice) -> Window | None:
     """The top-level entry the splice falls in, or None to check the whole file."""
     if not found.block_root or not path:
@@ -118,7 +142,11 @@ def _finish(
     if isinstance(splice, str):
         return _refuse(splice, source.display, path)
     new_text = splice.apply(source.text)
-    window = _window(source, found, path, splice)
+    window = None
+    if action == "set" and target_of(found, path) is not None:
+        window = _entry_window(source, found, path, splice)
+    if window is None:
+        window = _window(source, found, path, splice)
     failure = check(source.text, new_text, expectation, window, source.display)
     if failure is not None:
         return _refuse(failure, source.display, path)
@@ -139,13 +167,15 @@ def _finish(
     )
 
 
-def _prepare(file: Path, display: str, path: KeyPath) -> tuple[Source, Located] | Problem:
+def _prepare(
+    file: Path, display: str, path: KeyPath, *, until_target: bool = False
+) -> tuple[Source, Located] | Problem:
     if not path:
         return _refuse("no key given", display, path)
     source = read(file, display)
     if isinstance(source, str):
         return _refuse(source, display, path)
-    found = locate(source.text, path)
+    found = locate(source.text, path, until_target=until_target)
     if found.error is not None:
         return _refuse(f"{found.error}; fix it before editing", display, path)
     refusal = shared_value(source, found, path)
@@ -165,7 +195,7 @@ def plan_set(
     hook: ValueHook | None = None,
 ) -> EditPlan | Problem:
     """`path` holds `value` in this file: replaced where it stands, or created."""
-    prepared = _prepare(file, display, path)
+    prepared = _prepare(file, display, path, until_target=True)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared

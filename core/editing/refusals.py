@@ -30,10 +30,15 @@ def _sharers(found: Located, name: str, anchor_path: KeyPath | None) -> str:
 
 
 def _needs_full_walk(found: Located, path: KeyPath) -> bool:
+    chain = found.chain
     for depth, key in enumerate(path):
-        if depth >= len(found.chain):
+        if depth >= len(chain):
             return False
-        collection = found.chain[depth]
+        collection = chain[depth]
+        if depth and collection.span.anchor is not None:
+            return True
+        if depth + 1 < len(chain):
+            continue  # the path goes on through a collection written here: no alias
         entry = collection.entry(key)
         if entry is None:
             return collection.is_map and collection.entry(MERGE_KEY) is not None

@@ -178,15 +178,21 @@ def line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
 
 
-def locate(text: str, path: KeyPath, *, everything: bool = False) -> Located:
+def locate(
+    text: str, path: KeyPath, *, everything: bool = False, until_target: bool = False
+) -> Located:
     """Walk `text`'s first document and find `path`.
 
     Stops once the root entry holding the path has ended, unless `everything` is set
-    (then anchors and aliases of the whole document are collected too, with paths).
+    (then anchors and aliases of the whole document are collected too, with paths);
+    with `until_target`, as soon as the entry at `path` itself has been read (its
+    parents' entry lists are then incomplete).
     """
-    walk = _Walk(text, path, everything)
+    walk = _Walk(text, path, everything, until_target)
     try:
         walk.run()
+    except _Stop:
+        pass
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "the file"
@@ -195,8 +201,13 @@ def locate(text: str, path: KeyPath, *, everything: bool = False) -> Located:
     return walk.found
 
 
+class _Stop(Exception):
+    """The entry asked for has been read: the rest of the file is not needed."""
+
+
 class _Walk:
-    def __init__(self, text: str, path: KeyPath, everything: bool) -> None:
+    def __init__(self, text: str, path: KeyPath, everything: bool, until_target: bool) -> None:
+        self.until_target = until_target and not everything and bool(path)
         self.text = text
         self.path = path
         self.everything = everything
@@ -209,7 +220,7 @@ class _Walk:
         depth_wanted = len(path)
         stack: list[_Frame] = []
         skip = 0  # > 0 while inside a collection off the path (not `everything`)
-        skip_end = 0
+        last: Any = None  # the last content event inside a skipped collection
         root_open = -1  # start of the current root entry's line
         with event_stream(text) as (get_event, kinds):
             scalar_kind, map_start, seq_start, map_end, seq_end = kinds
@@ -219,18 +230,20 @@ class _Walk:
                     break
                 kind = type(event)
                 if skip:
-                    if kind is scalar_kind or kind is AliasEvent:
-                        skip_end = event.end_mark.index + offset
-                    elif kind is map_start or kind is seq_start:
+                    # Off the path: only nesting and the last content event matter.
+                    if kind is map_start or kind is seq_start:
                         skip += 1
                     elif kind is map_end or kind is seq_end:
                         skip -= 1
                         if event.start_mark.index != event.end_mark.index:  # a flow bracket
-                            skip_end = event.end_mark.index + offset
+                            last = event
                         if not skip:
                             frame = stack.pop()
-                            frame.span.end = skip_end
+                            if last is not None:
+                                frame.span.end = last.end_mark.index + offset
                             self._child_done(stack, frame.span)
+                    else:
+                        last = event
                     continue
                 if kind is scalar_kind or kind is AliasEvent:
                     is_alias = kind is AliasEvent
@@ -280,7 +293,7 @@ class _Walk:
                         found.chain.append(frame.coll)
                     elif not self.everything:
                         skip = 1
-                        skip_end = span.end
+                        last = None
                 elif kind is map_end or kind is seq_end:
                     frame = stack.pop()
                     if event.start_mark.index != event.end_mark.index:  # a flow bracket
@@ -319,6 +332,8 @@ class _Walk:
                 top.coll.entries.append(
                     Entry(key, top.key_start, top.key_end, top.key_line, top.key_column, span)
                 )
+                if self.until_target and top.path == self.path[:-1] and key == self.path[-1]:
+                    raise _Stop
             if len(stack) == 1 and self.path and key == self.path[0]:
                 self.root_entry_done = True
             return
@@ -329,6 +344,8 @@ class _Walk:
             line = self.text.count("\n", 0, start) + 1
             column = start - line_start(self.text, start)
             top.coll.entries.append(Entry(top.count, start, start, line, column, span))
+            if self.until_target and top.path == self.path[:-1] and top.count == self.path[-1]:
+                raise _Stop
         top.count += 1
 
 

@@ -118,7 +118,7 @@ def _flow_text(keys: KeyPath, value_text: str) -> str:
     return f"{render_key(str(keys[0]), flow=True)}: {out}"
 
 
-def _after_line(text: str, index: int) -> int:
+def after_line(text: str, index: int) -> int:
     """The index just past the line break of the line holding `index` (or the end)."""
     if index > 0 and text[index - 1] == "\n":
         return index
@@ -133,7 +133,7 @@ def _line_end(text: str, index: int) -> int:
     return at - 1 if at > 0 and text[at - 1] == "\r" else at
 
 
-def _entry_end(text: str, entry: Entry) -> int:
+def entry_end(text: str, entry: Entry) -> int:
     span = entry.value
     if span.kind == SCALAR and span.style in ("|", ">"):
         return block_content_end(text, span)
@@ -174,7 +174,7 @@ def insert_path(
     if parent.entries:
         last = parent.entries[-1]
         indent = last.column
-        at = _after_line(text, _entry_end(text, last))
+        at = after_line(text, entry_end(text, last))
         lead = eol if at == len(text) and not text.endswith("\n") else ""
         tail = "" if lead else eol
         return Splice(at, at, lead + _block_lines(rest, value_text, indent, step, eol) + tail)
@@ -243,7 +243,7 @@ def remove_entry(text: str, parent: Collection, entry: Entry) -> Splice | str:
         if index + 1 < len(entries) and parent.is_map:
             return Splice(entry.start, entries[index + 1].start, "")
         return f"cannot remove the entry at line {entry.line}: it shares its line"
-    return Splice(start, _after_line(text, _entry_end(text, entry)), "")
+    return Splice(start, after_line(text, entry_end(text, entry)), "")
 
 
 def unset_directive(text: str, entry: Entry, eol: str) -> Splice:

@@ -1,0 +1,190 @@
+"""Edits as a user asks for them: a key, a value, maybe a layer; checked, then planned.
+
+This is the one path the CLI and the TUI share. It picks the layer (the one that
+won the key, or the one named, which must be active), reads the typed text as a
+YAML 1.2 scalar, checks it against the schema's type for that field, and hands the
+byte-level work to `core.editing.planning`. Every refusal is a `Problem`.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from core.configset import ConfigSet, Resolution
+from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
+from core.editing.rendering import InputError, parse_input
+from core.editing.splicing import ValueHook
+from core.interpolation import expand
+from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path, parse_path
+
+
+def _refuse(
+    message: str, path: KeyPath, file: str | None = None, line: int | None = None
+) -> Problem:
+    return Problem(
+        severity="error",
+        message=message,
+        path=format_path(path),
+        file=file,
+        line=line,
+        column=1 if line else None,
+        code="edit",
+    )
+
+
+def choose_layer(resolution: Resolution, path: KeyPath, name: str | None) -> LayerFile | Problem:
+    """The layer an edit goes to: `name` (an active layer), else the one that won `path`."""
+    active = resolution.active_layers
+    names = ", ".join(layer.name for layer in active)
+    if name is not None:
+        for layer in active:
+            if layer.name == name:
+                return layer
+        verdict = resolution.verdict(name)
+        if verdict is not None:
+            return _refuse(
+                f"layer '{name}' is not active ({verdict.summary}); the active layers are: {names}",
+                path,
+            )
+        return _refuse(f"there is no layer '{name}'; the active layers are: {names}", path)
+    node = resolution.get(path)
+    if node is None:
+        return _refuse(
+            f"{format_path(path)} is not in the merged config; say which layer gets it with"
+            f" --layer (active: {names})",
+            path,
+        )
+    for layer in active:
+        if layer.name == node.layer:
+            return layer
+    return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
+
+
+def _field_type(model: type[BaseModel], path: KeyPath) -> Any:
+    """The annotation (with its constraints) the model gives `path`, or None if unknown."""
+    annotation: Any = model
+    for key in path:
+        annotation = _through_optional(annotation, key)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(key))
+            if field is None:
+                field = next((f for f in annotation.model_fields.values() if f.alias == key), None)
+            if field is None:
+                return None
+            annotation = field.annotation
+            if field.metadata:
+                annotation = typing.Annotated[(annotation, *field.metadata)]
+            continue
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is dict and len(args) == 2:
+            annotation = args[1]
+        elif origin in (list, tuple, set) and args and isinstance(key, int):
+            annotation = args[0]
+        else:
+            return None
+    return annotation
+
+
+def _through_optional(annotation: Any, key: Any) -> Any:
+    """For `X | None` (or a union holding one model), the member a key can lead into."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        if len(models) == 1:
+            return models[0]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def schema_problem(
+    config: ConfigSet, resolution: Resolution, path: KeyPath, value: Any
+) -> str | None:
+    """The schema's message if `value` does not fit the field at `path`; None if it does."""
+    manifest = resolution.manifest
+    if not manifest.schema:
+        return None
+    model, _problems = config.schema(manifest)
+    if model is None:
+        return None
+    annotation = _field_type(model, path)
+    if annotation is None:
+        return None
+    if isinstance(value, str) and "$" in value:
+        expanded = expand(value, resolution.context.env)
+        if expanded.error is not None:
+            return None  # the template is kept; validation reports the variable
+        value = expanded.value
+    strict = bool(model.model_config.get("strict"))
+    try:
+        TypeAdapter(annotation).validate_python(value, strict=strict)
+    except ValidationError as error:
+        first = error.errors()[0]
+        return str(first.get("msg", error))
+    except Exception:  # an annotation pydantic cannot build alone: leave it to validate
+        return None
+    return None
+
+
+def prepare_set(
+    config: ConfigSet,
+    resolution: Resolution,
+    key: str,
+    text: str,
+    *,
+    layer: str | None = None,
+    as_string: bool = False,
+    hook: ValueHook | None = None,
+) -> EditPlan | Problem:
+    """Plan `key = text` in the chosen layer, refusing what the schema or the file forbid."""
+    path = parse_path(key)
+    target = choose_layer(resolution, path, layer)
+    if isinstance(target, Problem):
+        return target
+    try:
+        value = parse_input(text, as_string)
+    except InputError as error:
+        return _refuse(str(error), path)
+    current = resolution.get(path)
+    if (
+        hook is None
+        and current is not None
+        and current.layer == target.name
+        and isinstance(current.value, Encrypted)
+    ):
+        return _refuse(
+            f"{format_path(path)} is encrypted in {current.file}; use 'confscope secrets set'",
+            path,
+            current.file,
+            current.line,
+        )
+    message = schema_problem(config, resolution, path, value)
+    if message is not None:
+        return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
+    return plan_set(target.path, target.display, path, value, layer=target.name, hook=hook)
+
+
+def prepare_unset(
+    config: ConfigSet,
+    resolution: Resolution,
+    key: str,
+    *,
+    layer: str | None = None,
+    directive: bool = False,
+) -> EditPlan | Problem:
+    """Plan taking `key`'s definition out of a layer, or writing `key: !unset` there."""
+    path = parse_path(key)
+    if layer is None and resolution.get(path) is None:
+        return _refuse(f"{format_path(path)} is not in the merged config", path)
+    target = choose_layer(resolution, path, layer)
+    if isinstance(target, Problem):
+        return target
+    if directive:
+        return plan_unset_directive(target.path, target.display, path, layer=target.name)
+    return plan_remove(target.path, target.display, path, layer=target.name)
