@@ -14,10 +14,10 @@ import _ruamel_yaml
 from bench.generate import GeneratedSet
 from bench.timing import Timed
 from core.caching import ParseCache
+from core.configset import ConfigSet, Resolution
 from core.editing import plan_set, write_plan
 from core.loading import parse_bytes
 from core.model import SCALAR, KeyPath, Node, Problem
-from core.configset import ConfigSet, Resolution
 
 
 def floor(gset: GeneratedSet, runs: int) -> Timed:

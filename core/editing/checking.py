@@ -88,7 +88,7 @@ def _apply(data: Any, expectation: Expectation) -> Any:
             out = dict(node)
             if last:
                 if expectation.value is REMOVED:
-                    out.pop(key, None)  # type: ignore[call-overload]
+                    out.pop(key, None)
                 else:
                     out[key] = expectation.value
             else:

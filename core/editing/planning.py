@@ -19,9 +19,9 @@ from core.editing.source import FileStamp, Source, read
 from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
 from core.editing.splicing import (
     Splice,
+    ValueHook,
     after_line,
     entry_end,
-    ValueHook,
     insert_path,
     removal_target,
     remove_entry,

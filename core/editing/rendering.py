@@ -9,9 +9,7 @@ the new value is text. Every rendering is read back by libyaml before it is used
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Any
 
 import _ruamel_yaml
@@ -22,7 +20,6 @@ from core.scalars import resolve_plain, yaml11_reading
 
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_UNSAFE = frozenset(",[]{}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 
 
 class InputError(ValueError):
@@ -40,7 +37,7 @@ def parse_input(text: str, as_string: bool = False) -> Any:
         return text
     stripped = text.strip()
     if not stripped:
-        return None if not text else text
+        return text if text else None
     if stripped[0] not in "'\"" and resolve_plain(stripped) != stripped:
         return resolve_plain(stripped)
     try:
@@ -84,7 +81,7 @@ def plain_text(value: Any) -> str | None:
 
 def plain_safe(text: str, flow: bool) -> bool:
     """Whether `text` can be written unquoted and read back as the same string."""
-    if not text or text != text.strip() or _CONTROL.search(text) or "\n" in text:
+    if not text or text != text.strip() or not all(map(_printable, text)):
         return False
     if text[0] in _INDICATORS or "\t" in text:
         return False
@@ -96,13 +93,40 @@ def plain_safe(text: str, flow: bool) -> bool:
 
 
 def single_quoted(text: str) -> str | None:
-    if "\n" in text or _CONTROL.search(text):
+    if not all(map(_printable, text)):
         return None
     return "'" + text.replace("'", "''") + "'"
 
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _printable(char: str) -> bool:
+    """Whether YAML lets `char` stand as itself in a double-quoted scalar."""
+    code = ord(char)
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
 def double_quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    out = ['"']
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif _printable(char):
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def render_key(key: str, flow: bool = False) -> str:
@@ -126,6 +150,16 @@ def render_inline(value: Any, *, old_style: str = "", flow: bool = False) -> str
     return double_quoted(text)
 
 
+def block_safe(value: str) -> bool:
+    """Whether a block scalar can hold `value` exactly (no escapes exist there)."""
+    if not value.strip() or "\r" in value or value.strip(" \n\t") != value.strip():
+        return False
+    lines = value.rstrip("\n").split("\n")
+    if any(line.strip() == "" and line for line in lines) or lines[-1].endswith((" ", "\t")):
+        return False
+    return all(char in "\n\t" or _printable(char) for char in value)
+
+
 def render_block(value: str, old: Span, source: str, eol: str, parent_indent: int) -> str:
     """A text value as a block scalar in the old one's style and indentation."""
     header_end = source.find("\n", old.body)
@@ -141,7 +175,8 @@ def render_block(value: str, old: Span, source: str, eol: str, parent_indent: in
         chomp = "-"
     body = value[:-1] if value.endswith("\n") else value
     lines = body.split("\n")
-    hint = str(indent - parent_indent) if lines and lines[0].startswith(" ") else ""
+    first = next((line for line in lines if line), "")
+    hint = str(indent - parent_indent) if first.startswith((" ", "\t")) else ""
     if indicator == ">" and "\n" in body:
         indicator = "|"  # folding would join the lines; a literal keeps them
     comment = header[header.find(" #") :] if " #" in header else ""

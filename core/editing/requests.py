@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
@@ -63,9 +63,11 @@ def choose_layer(resolution: Resolution, path: KeyPath, name: str | None) -> Lay
     return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
 
 
-def _field_type(model: type[BaseModel], path: KeyPath) -> Any:
-    """The annotation (with its constraints) the model gives `path`, or None if unknown."""
+def _field_type(model: type[BaseModel], path: KeyPath) -> tuple[Any, type[BaseModel]]:
+    """The annotation (with its constraints) the model gives `path` (None if unknown),
+    and the model class that declares it (whose config applies)."""
     annotation: Any = model
+    owner = model
     for key in path:
         annotation = _through_optional(annotation, key)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -73,7 +75,8 @@ def _field_type(model: type[BaseModel], path: KeyPath) -> Any:
             if field is None:
                 field = next((f for f in annotation.model_fields.values() if f.alias == key), None)
             if field is None:
-                return None
+                return None, owner
+            owner = annotation
             annotation = field.annotation
             if field.metadata:
                 annotation = typing.Annotated[(annotation, *field.metadata)]
@@ -85,8 +88,8 @@ def _field_type(model: type[BaseModel], path: KeyPath) -> Any:
         elif origin in (list, tuple, set) and args and isinstance(key, int):
             annotation = args[0]
         else:
-            return None
-    return annotation
+            return None, owner
+    return annotation, owner
 
 
 def _through_optional(annotation: Any, key: Any) -> Any:
@@ -113,7 +116,7 @@ def schema_problem(
     model, _problems = config.schema(manifest)
     if model is None:
         return None
-    annotation = _field_type(model, path)
+    annotation, owner = _field_type(model, path)
     if annotation is None:
         return None
     if isinstance(value, str) and "$" in value:
@@ -121,9 +124,15 @@ def schema_problem(
         if expanded.error is not None:
             return None  # the template is kept; validation reports the variable
         value = expanded.value
-    strict = bool(model.model_config.get("strict"))
+    settings = ConfigDict(**owner.model_config)
+    settings.pop("extra", None)
+    settings.pop("title", None)
     try:
-        TypeAdapter(annotation).validate_python(value, strict=strict)
+        try:
+            adapter: TypeAdapter[Any] = TypeAdapter(annotation, config=settings)
+        except Exception:  # a model type carries its own config
+            adapter = TypeAdapter(annotation)
+        adapter.validate_python(value)
     except ValidationError as error:
         first = error.errors()[0]
         return str(first.get("msg", error))

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.editing.rendering import (
     block_content_end,
+    block_safe,
     reads_back,
     render_block,
     render_inline,
@@ -68,7 +69,7 @@ def replace_value(
     block = style in ("|", ">")
     if block:
         end = block_content_end(text, span)
-    if block and isinstance(value, str) and hook is None:
+    if block and isinstance(value, str) and block_safe(value) and hook is None:
         new = render_block(value, span, text, eol, entry.column)
     else:
         new = render_inline(value, old_style="" if block else style, flow=parent.flow)

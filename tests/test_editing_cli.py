@@ -1,0 +1,157 @@
+"""`confscope set` and `confscope unset`: exit codes, messages, and what reaches the files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "CI", "NVIDIA_VISIBLE_DEVICES", "DB_PORT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    target = tmp_path / "set"
+    shutil.copytree(SAMPLES, target)
+    return target
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_set_writes_the_winning_layer_and_why_shows_it(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "-C", str(samples), "--type", "docker", "set", "database.pool.max_size", "50"
+    )
+    assert code == 0, err
+    assert "set database.pool.max_size = 50 in overrides/docker.yml:" in out
+    code, out, _ = run(
+        capsys, "-C", str(samples), "--type", "docker", "why", "database.pool.max_size"
+    )
+    assert out.startswith("database.pool.max_size = 50")
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(samples)
+    code, out, _ = run(capsys, "-C", str(samples), "set", "database.port", "5433", "--dry-run")
+    assert code == 0
+    assert out.startswith("--- a/base.yml\n+++ b/base.yml\n@@ ")
+    assert "\n-  port: ${DB_PORT:-5432}\n+  port: 5433\n" in out
+    assert snapshot(samples) == before
+
+
+def test_a_value_the_schema_refuses_is_not_written(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(samples)
+    code, out, err = run(capsys, "-C", str(samples), "set", "database.port", "abc")
+    assert code == 1 and out == ""
+    assert "the schema refuses 'abc'" in err and "valid integer" in err
+    assert "Traceback" not in err
+    assert snapshot(samples) == before
+
+
+def test_string_keeps_digits_as_text(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "set", "app.timezone", "1234", "--string")
+    assert code == 0, err
+    code, out, _ = run(capsys, "-C", str(samples), "why", "app.timezone", "--format", "json")
+    assert '"value": "1234"' in out
+
+
+def test_a_template_is_kept_as_written(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "set", "database.port", "${PGPORT:-6543}")
+    assert code == 0, err
+    assert "  port: ${PGPORT:-6543}\n" in (samples / "base.yml").read_text()
+    code, out, _ = run(capsys, "-C", str(samples), "why", "database.port")
+    assert out.startswith("database.port = 6543")
+
+
+def test_unknown_and_inactive_layers_are_refused_with_the_active_ones(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "set", "database.port", "1", "--layer", "nope")
+    assert code == 1 and "no layer 'nope'; the active layers are: base" in err
+    code, _, err = run(capsys, "-C", str(samples), "set", "database.port", "1", "--layer", "docker")
+    assert code == 1 and "layer 'docker' is not active" in err and "active layers are: base" in err
+
+
+def test_set_creates_the_key_in_the_chosen_layer(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        "-C",
+        str(samples),
+        "--type",
+        "docker",
+        "set",
+        "database.port",
+        "6000",
+        "--layer",
+        "docker",
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, "-C", str(samples), "--type", "docker", "why", "database.port")
+    assert out.startswith("database.port = 6000") and "overrides/docker.yml" in out
+
+
+def test_a_new_key_without_a_layer_asks_for_one(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "set", "brand.new", "1")
+    assert code == 1 and "--layer" in err
+
+
+def test_unset_falls_back_to_the_next_layer(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "-C", str(samples), "--type", "docker", "unset", "database.pool.max_size"
+    )
+    assert code == 0, err
+    code, out, _ = run(
+        capsys, "-C", str(samples), "--type", "docker", "why", "database.pool.max_size"
+    )
+    assert "base.yml" in out.splitlines()[1]
+
+
+def test_unset_directive_takes_the_key_out(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "unset", "database.port", "--directive")
+    assert code == 0, err
+    assert "  port: !unset\n" in (samples / "base.yml").read_text()
+
+
+def test_unset_of_a_missing_key_is_refused(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "unset", "no.such.key")
+    assert code == 1 and "not in the merged config" in err
+
+
+def test_a_value_that_is_not_one_scalar_is_refused(
+    samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-C", str(samples), "set", "app.name", "a: b")
+    assert code == 1 and "--string" in err

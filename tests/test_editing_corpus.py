@@ -1,0 +1,317 @@
+"""Round trips over real-world YAML shapes: each edit changes its own lines and nothing else.
+
+The corpus (tests/corpus/) is written in the shapes Helm, docker-compose, Spring,
+Hydra, Ansible and GitHub Actions use, plus comments, anchors, block scalars, flow
+collections, quoted keys, CRLF line ends and a BOM. Every edit is written for real,
+then the file is compared line by line with the original and parsed again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.editing import EditPlan, plan_remove, plan_set, plan_unset_directive, write_plan
+from core.editing.checking import same
+from core.loading import parse_bytes
+from core.model import KeyPath, Problem, parse_path
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+# (file, key, new value, how many lines the value takes before and after)
+LEAVES: list[tuple[str, str, Any]] = [
+    ("helm-values.yaml", "replicaCount", 3),
+    ("helm-values.yaml", "image.tag", "1.5.0"),
+    ("helm-values.yaml", "image.pullPolicy", "Always"),
+    ("helm-values.yaml", "nameOverride", "web-app"),
+    ("helm-values.yaml", """podAnnotations["prometheus.io/port"]""", "9200"),
+    ("helm-values.yaml", "securityContext.capabilities.drop[0]", "NET_RAW"),
+    ("helm-values.yaml", "ingress.hosts[0].paths[0].path", "/api"),
+    (
+        "helm-values.yaml",
+        """ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"]""",
+        "16m",
+    ),
+    ("helm-values.yaml", "resources.requests.memory", "256Mi"),
+    ("helm-values.yaml", "autoscaling.enabled", True),
+    ("docker-compose.yml", "version", "3.8"),
+    ("docker-compose.yml", "services.web.image", "example/web:2.0"),
+    ("docker-compose.yml", "services.web.ports[1]", "8443:443"),
+    ("docker-compose.yml", "services.web.depends_on[1]", "redis"),
+    ("docker-compose.yml", "services.web.healthcheck.retries", 5),
+    ("docker-compose.yml", "services.web.healthcheck.test[3]", "http://localhost:8080"),
+    ("docker-compose.yml", "services.db.image", "postgres:17-alpine"),
+    ("docker-compose.yml", "services.db.environment.POSTGRES_DB", "orders"),
+    ("application.yml", "spring.application.name", "billing-service"),
+    ("application.yml", "spring.datasource.hikari.maximum-pool-size", 20),
+    ("application.yml", 'spring.jpa.properties.hibernate["[format_sql]"]', False),
+    ("application.yml", "server.port", 9090),
+    ("application.yml", "management.endpoints.web.exposure.include", "health,info"),
+    ("application.yml", 'logging.level["[org.hibernate.SQL]"]', "TRACE"),
+    ("application.yml", "logging.pattern.console", "%msg%n"),
+    ("hydra-config.yaml", "seed", 7),
+    ("hydra-config.yaml", "trainer.precision", "bf16-mixed"),
+    ("hydra-config.yaml", "optimizer.lr", 0.001),
+    ("hydra-config.yaml", "optimizer.betas[1]", 0.99),
+    ("hydra-config.yaml", "data.root", "${oc.env:DATA_ROOT,/mnt/data}"),
+    ("hydra-config.yaml", "defaults[1].optimizer", "sgd"),
+    ("hydra-config.yaml", "hydra.sweep.dir", "sweeps"),
+    ("group_vars/all.yml", "ntp_server", "pool.ntp.org"),
+    ("group_vars/all.yml", "ntp_enabled", False),
+    ("group_vars/all.yml", "users[0].shell", "/bin/zsh"),
+    ("group_vars/all.yml", "users[1].shell", None),
+    ("group_vars/all.yml", 'sysctl_settings["vm.swappiness"]', 1),
+    ("group_vars/all.yml", "motd", "Managed by Ansible.\nDo not edit.\n"),
+    ("group_vars/all.yml", "firewall_allowed_ports[2]", 8443),
+    (".github/workflows/ci.yml", "name", "Tests"),
+    (".github/workflows/ci.yml", "env.PYTHON_VERSION", "3.13"),
+    (".github/workflows/ci.yml", "jobs.test.timeout-minutes", 30),
+    (".github/workflows/ci.yml", "jobs.test.strategy.matrix.python[0]", "3.10"),
+    (".github/workflows/ci.yml", "jobs.test.steps[0].uses", "actions/checkout@v5"),
+    (".github/workflows/ci.yml", "jobs.test.steps[1].with.cache", "poetry"),
+    (".github/workflows/ci.yml", "jobs.test.steps[3].run", "make check\n"),
+    ("shapes.yml", "primary.host", "db2.internal"),
+    ("shapes.yml", '["quoted key"]', "other value"),
+    ("shapes.yml", '["single key"]', "it's"),
+    ("shapes.yml", "plain", "new text"),
+    ("shapes.yml", "folded", "short"),
+    ("shapes.yml", "literal", "one\ntwo\nthree"),
+    ("shapes.yml", "nested.flow.b", "three"),
+    ("shapes.yml", "nested.flow.c[1]", "z"),
+    ("shapes.yml", "nested.list[1]", 3.75),
+    ("shapes.yml", "nested.deep.deeper.deepest", "fine"),
+    ("shapes.yml", "tilde", "set"),
+    ("shapes.yml", "empty", 0),
+    ("shapes.yml", "octal_like", "0644"),
+    ("shapes.yml", "version", "2.0"),
+    ("crlf.yml", "server.port", 9000),
+    ("crlf.yml", "name", "still crlf"),
+    ("bom.yml", "server.host", "example.org"),
+    ("bom.yml", "note", "grüße"),
+]
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / name, target)
+    return target
+
+
+def _plain(data: bytes) -> Any:
+    parsed = parse_bytes(data, "file")
+    assert not [p for p in parsed.problems if p.severity == "error"], parsed.problems
+    return parsed.root.plain() if parsed.root is not None else {}
+
+
+def _expected(data: Any, path: KeyPath, value: Any, remove: bool = False) -> Any:
+    node = data
+    for key in path[:-1]:
+        if isinstance(node, dict):
+            if node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+        else:
+            node = node[key]
+    if remove:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return data
+
+
+def _written(plan: EditPlan | Problem) -> EditPlan:
+    assert isinstance(plan, EditPlan), str(plan)
+    result = write_plan(plan)
+    assert result.written, result.problem
+    return plan
+
+
+def _changed_lines(before: bytes, after: bytes) -> tuple[list[int], list[bytes]]:
+    """The 1-based old lines that changed or went, and the new lines that replace them."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    removed: list[int] = []
+    added: list[bytes] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            removed += range(i1 + 1, i2 + 1)
+            added += new[j1:j2]
+    return removed, added
+
+
+def _value_lines(data: bytes, path: KeyPath) -> range:
+    """The lines the value at `path` spans (its key's line to its last line)."""
+    from core.editing.source import read
+    from core.editing.spans import locate, target_of
+    from core.editing.splicing import entry_end
+
+    text = data.decode("utf-8")
+    entry = target_of(locate(text, path), path)
+    assert entry is not None
+    last = text.count("\n", 0, max(entry_end(text, entry) - 1, entry.value.start)) + 1
+    del read
+    return range(text.count("\n", 0, entry.value.start) + 1, last + 1)
+
+
+@pytest.mark.parametrize(("name", "key", "value"), LEAVES, ids=[f"{n}:{k}" for n, k, _ in LEAVES])
+def test_setting_a_leaf_changes_only_its_lines(
+    tmp_path: Path, name: str, key: str, value: Any
+) -> None:
+    file = _copy(tmp_path, name)
+    before = file.read_bytes()
+    path = parse_path(key)
+    _written(plan_set(file, name, path, value))
+    after = file.read_bytes()
+    removed, added = _changed_lines(before, after)
+    assert removed, "nothing changed"
+    assert set(removed) <= set(_value_lines(before, path)), (removed, added)
+    assert same(_plain(after), _expected(_plain(before), path, value))
+    if b"\r\n" in before:
+        assert after.count(b"\n") == after.count(b"\r\n")
+    assert after.startswith(b"\xef\xbb\xbf") == before.startswith(b"\xef\xbb\xbf")
+
+
+def test_every_corpus_file_takes_several_edits_one_after_another(tmp_path: Path) -> None:
+    by_file: dict[str, list[tuple[str, Any]]] = {}
+    for name, key, value in LEAVES:
+        by_file.setdefault(name, []).append((key, value))
+    for name, edits in by_file.items():
+        file = _copy(tmp_path, name)
+        expected = _plain(file.read_bytes())
+        for key, value in edits:
+            _written(plan_set(file, name, parse_path(key), value))
+            expected = _expected(expected, parse_path(key), value)
+        assert same(_plain(file.read_bytes()), expected), name
+
+
+INSERTS: list[tuple[str, str, Any, str]] = [
+    ("helm-values.yaml", "image.digest", "sha256:abc", "  digest: sha256:abc\n"),
+    ("helm-values.yaml", "service.nodePort", 30080, "  nodePort: 30080\n"),
+    ("helm-values.yaml", "resources.requests.ephemeral", "1Gi", ", ephemeral: 1Gi}"),
+    (
+        "helm-values.yaml",
+        "podSecurityContext.fsGroup",
+        2000,
+        "podSecurityContext:\n  fsGroup: 2000\n",
+    ),
+    ("docker-compose.yml", "services.db.restart", "always", "    restart: always\n"),
+    ("application.yml", "server.ssl.enabled", True, "  ssl:\n    enabled: true\n"),
+    ("hydra-config.yaml", "trainer.accumulate_grad_batches", 4, "  accumulate_grad_batches: 4\n"),
+    (
+        "group_vars/all.yml",
+        "nginx_client_max_body_size",
+        "10m",
+        "nginx_client_max_body_size: 10m\n",
+    ),
+    (".github/workflows/ci.yml", "jobs.test.env.CI", True, "    env:\n      CI: true\n"),
+    ("shapes.yml", "empty.child", 1, "  child: 1\n"),
+    ("shapes.yml", "nested.deep.deeper.other", "x", "      other: x\n"),
+    ("crlf.yml", "server.debug", False, "  debug: false\r\n"),
+    ("bom.yml", "server.tls", True, "  tls: true\n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value", "text"), INSERTS, ids=[f"{n}:{k}" for n, k, _, _ in INSERTS]
+)
+def test_a_missing_path_is_created_where_the_file_would_have_it(
+    tmp_path: Path, name: str, key: str, value: Any, text: str
+) -> None:
+    file = _copy(tmp_path, name)
+    before = file.read_bytes()
+    path = parse_path(key)
+    _written(plan_set(file, name, path, value))
+    after = file.read_bytes()
+    assert text.encode() in after
+    assert same(_plain(after), _expected(_plain(before), path, value))
+    # Only lines were added (or, in a flow mapping, the one line changed).
+    removed, _added = _changed_lines(before, after)
+    assert len(removed) <= 1
+
+
+REMOVALS: list[tuple[str, str, str, int]] = [
+    ("helm-values.yaml", "image.tag", "image.tag", 1),
+    ("helm-values.yaml", "service.port", "service.port", 1),
+    ("helm-values.yaml", "resources.requests.cpu", "resources.requests.cpu", 1),
+    ("helm-values.yaml", "securityContext.capabilities.drop[0]", "securityContext.capabilities", 3),
+    ("docker-compose.yml", "services.web.healthcheck", "services.web.healthcheck", 5),
+    ("docker-compose.yml", "services.db.image", "services.db.image", 1),
+    ("application.yml", "server.servlet.context-path", "server.servlet", 2),
+    ("group_vars/all.yml", "users[1]", "users[1]", 3),
+    ("group_vars/all.yml", "users[0].name", "users[0].name", 2),
+    ("group_vars/all.yml", "motd", "motd", 3),
+    (".github/workflows/ci.yml", "jobs.test.steps[1].with", "jobs.test.steps[1].with", 3),
+    ("shapes.yml", "plain", "plain", 1),
+    ("shapes.yml", "nested.deep.deeper.deepest", "nested.deep", 3),
+    ("crlf.yml", "server.port", "server.port", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "gone", "lines"), REMOVALS, ids=[f"{n}:{k}" for n, k, _, _ in REMOVALS]
+)
+def test_removing_a_definition_takes_its_lines_and_empty_parents(
+    tmp_path: Path, name: str, key: str, gone: str, lines: int
+) -> None:
+    file = _copy(tmp_path, name)
+    before = file.read_bytes()
+    _written(plan_remove(file, name, parse_path(key)))
+    after = file.read_bytes()
+    removed, _added = _changed_lines(before, after)
+    assert len(removed) == lines, (removed, after.decode())
+    gone_path = parse_path(gone)
+    expected = _plain(before)
+    node = expected
+    for step in gone_path[:-1]:
+        node = node[step]
+    del node[gone_path[-1]]
+    assert same(_plain(after), expected)
+
+
+def test_a_removal_keeps_the_neighbours_comments(tmp_path: Path) -> None:
+    file = tmp_path / "a.yml"
+    file.write_text("a:  # the a's\n  # about x\n  x: 1  # one\n  # about y\n  y: 2\n")
+    _written(plan_remove(file, "a.yml", ("a", "x")))
+    assert file.read_text() == "a:  # the a's\n  # about x\n  # about y\n  y: 2\n"
+
+
+def test_unset_directive_replaces_the_value(tmp_path: Path) -> None:
+    file = _copy(tmp_path, "helm-values.yaml")
+    _written(plan_unset_directive(file, "x", ("resources", "limits")))
+    assert "resources:\n  limits: !unset\n  requests:" in file.read_text()
+    _written(plan_unset_directive(file, "x", ("service", "missing")))
+    assert "  port: 80\n  missing: !unset\n" in file.read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "words"),
+    [
+        ("shapes.yml", "base.timeout", ["&base", "line 2", "primary"]),
+        ("shapes.yml", "primary.retries", ["'<<' merge of *base", "line 4", "primary"]),
+        ("docker-compose.yml", "services.web.restart", ["*defaults", "line 4", "services.cache"]),
+    ],
+)
+def test_shared_values_are_refused_with_where_they_are_defined(
+    tmp_path: Path, name: str, key: str, words: list[str]
+) -> None:
+    file = _copy(tmp_path, name)
+    before = file.read_bytes()
+    plan = plan_set(file, name, parse_path(key), "changed")
+    assert isinstance(plan, Problem)
+    for word in words:
+        assert word in plan.message
+    assert file.read_bytes() == before
+
+
+def test_an_alias_value_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "a.yml"
+    file.write_text("a: &port 80\nb: *port\n")
+    plan = plan_set(file, "a.yml", ("b",), 81)
+    assert isinstance(plan, Problem)
+    assert "alias *port" in plan.message and "line 1" in plan.message
+    assert isinstance(plan_set(file, "a.yml", ("a",), 81), Problem)
