@@ -126,7 +126,7 @@ scalars = st.one_of(
     st.booleans(),
     st.none(),
     st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"),
+        st.characters(codec="utf-8", exclude_characters="\x00\ufeff"),
         max_size=40,
     ),
 )
