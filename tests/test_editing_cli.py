@@ -155,3 +155,24 @@ def test_a_value_that_is_not_one_scalar_is_refused(
 ) -> None:
     code, _, err = run(capsys, "-C", str(samples), "set", "app.name", "a: b")
     assert code == 1 and "--string" in err
+
+
+def test_an_edit_of_a_file_changed_since_it_was_loaded_is_refused(samples: Path) -> None:
+    from core.configset import ConfigSet
+    from core.editing import prepare_set
+
+    config = ConfigSet(samples)
+    resolution = config.resolve(config.context())
+    base = samples / "base.yml"
+    base.write_text(base.read_text().replace("# ", "#  ", 1))
+    plan = prepare_set(config, resolution, "database.pool.max_size", "12")
+    assert not hasattr(plan, "diff")
+    assert "changed on disk since it was loaded" in str(plan)
+
+
+def test_a_key_defined_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "base.yml").write_text("a:\n  b: 1\na:\n  b: 2\n")
+    before = (tmp_path / "base.yml").read_bytes()
+    code, _, err = run(capsys, "-C", str(tmp_path), "set", "a.b", "3")
+    assert code == 1 and "defined twice in base.yml" in err
+    assert (tmp_path / "base.yml").read_bytes() == before

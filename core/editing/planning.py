@@ -140,17 +140,18 @@ def _finish(
     description: str,
 ) -> EditPlan | Problem:
     if isinstance(splice, str):
-        return _refuse(splice, source.display, path)
+        entry = target_of(found, path)
+        return _refuse(splice, source.display, path, entry.line if entry is not None else None)
     new_text = splice.apply(source.text)
     window = None
     if action == "set" and target_of(found, path) is not None:
         window = _entry_window(source, found, path, splice)
     if window is None:
         window = _window(source, found, path, splice)
+    line = source.text.count("\n", 0, splice.start) + 1
     failure = check(source.text, new_text, expectation, window, source.display)
     if failure is not None:
-        return _refuse(failure, source.display, path)
-    line = source.text.count("\n", 0, splice.start) + 1
+        return _refuse(failure, source.display, path, line)
     return EditPlan(
         action,
         path,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
 from core.editing.rendering import InputError, parse_input
+from core.editing.source import same_version
 from core.editing.splicing import ValueHook
 from core.interpolation import expand
 from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path, parse_path
@@ -33,6 +34,34 @@ def _refuse(
         column=1 if line else None,
         code="edit",
     )
+
+
+def _checked(plan: EditPlan | Problem, layer: LayerFile) -> EditPlan | Problem:
+    """`plan`, unless the file changed since the resolution the user is looking at."""
+    if isinstance(plan, Problem) or same_version(layer.identity, plan.stamp, plan.before):
+        return plan
+    return _refuse(
+        f"{layer.display} changed on disk since it was loaded; reload and edit again",
+        plan.path,
+        layer.display,
+    )
+
+
+def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Problem | None:
+    """A key defined twice in the layer is fixed by hand first: which one would change?"""
+    dotted = format_path(path)
+    for problem in resolution.problems:
+        if problem.code == "duplicate-key" and problem.file == layer.display:
+            if problem.path == dotted or dotted.startswith(
+                (problem.path + ".", problem.path + "[")
+            ):
+                return _refuse(
+                    f"{problem.path} is defined twice in {layer.display}; remove one first",
+                    path,
+                    layer.display,
+                    problem.line,
+                )
+    return None
 
 
 def choose_layer(resolution: Resolution, path: KeyPath, name: str | None) -> LayerFile | Problem:
@@ -173,10 +202,14 @@ def prepare_set(
             current.file,
             current.line,
         )
+    twice = _duplicate(resolution, path, target)
+    if twice is not None:
+        return twice
     message = schema_problem(config, resolution, path, value)
     if message is not None:
         return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
-    return plan_set(target.path, target.display, path, value, layer=target.name, hook=hook)
+    plan = plan_set(target.path, target.display, path, value, layer=target.name, hook=hook)
+    return _checked(plan, target)
 
 
 def prepare_unset(
@@ -194,6 +227,11 @@ def prepare_unset(
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
+    twice = _duplicate(resolution, path, target)
+    if twice is not None:
+        return twice
     if directive:
-        return plan_unset_directive(target.path, target.display, path, layer=target.name)
-    return plan_remove(target.path, target.display, path, layer=target.name)
+        plan = plan_unset_directive(target.path, target.display, path, layer=target.name)
+    else:
+        plan = plan_remove(target.path, target.display, path, layer=target.name)
+    return _checked(plan, target)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.loading import read_source
+from core.model import FileIdentity
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +88,18 @@ def current_stamp(path: Path) -> tuple[FileStamp | None, bytes | None]:
     except OSError:
         return None, None
     return FileStamp.of(path, data, info.st_mtime_ns), data
+
+
+def same_version(identity: FileIdentity | None, stamp: FileStamp, data: bytes) -> bool:
+    """Whether the bytes a resolution was built from (`identity`) are `data`.
+
+    Size and mtime settle it when they agree; a file touched but not changed has the
+    same content digest (the parse cache's BLAKE2b).
+    """
+    if identity is None:
+        return True
+    if identity.size != stamp.size:
+        return False
+    if identity.mtime_ns == stamp.mtime_ns:
+        return True
+    return hashlib.blake2b(data, digest_size=16).hexdigest() == identity.digest
