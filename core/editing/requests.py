@@ -51,16 +51,15 @@ def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Probl
     """A key defined twice in the layer is fixed by hand first: which one would change?"""
     dotted = format_path(path)
     for problem in resolution.problems:
-        if problem.code == "duplicate-key" and problem.file == layer.display:
-            if problem.path == dotted or dotted.startswith(
-                (problem.path + ".", problem.path + "[")
-            ):
-                return _refuse(
-                    f"{problem.path} is defined twice in {layer.display}; remove one first",
-                    path,
-                    layer.display,
-                    problem.line,
-                )
+        if problem.code != "duplicate-key" or problem.file != layer.display:
+            continue
+        if problem.path == dotted or dotted.startswith((problem.path + ".", problem.path + "[")):
+            return _refuse(
+                f"{problem.path} is defined twice in {layer.display}; remove one first",
+                path,
+                layer.display,
+                problem.line,
+            )
     return None
 
 
