@@ -155,3 +155,20 @@ def test_any_scalar_round_trips_through_set_and_load(
     else:
         assert same(got, value)
     assert path.read_text().endswith("  c: 1  # keep\n")
+
+
+def test_a_value_hook_rewrites_the_text_before_it_is_written(file: Path) -> None:
+    seen = []
+
+    def seal(path: Any, value: Any, text: str) -> str:
+        seen.append((path, value, text))
+        return f"ENC[{text}]"
+
+    plan = plan_set(file, "a.yml", ("server", "port"), 9090, hook=seal)
+    assert isinstance(plan, EditPlan) and "<hidden>" in plan.description
+    assert write_plan(plan).written
+    assert seen == [(("server", "port"), 9090, "9090")]
+    assert "  port: ENC[9090]\n" in file.read_text()
+    plan = plan_set(file, "a.yml", ("server", "token"), "s3cret", hook=seal)
+    assert isinstance(plan, EditPlan) and write_plan(plan).written
+    assert "  token: ENC[s3cret]\nname: web\n" in file.read_text()

@@ -48,7 +48,7 @@ class EditPlan:
     mode: int
     splice: Splice  # characters of the decoded text
     line: int  # 1-based line where the change starts
-    description: str  # one line for people: "set database.port = 5433 in base.yml:12"
+    description: str  # for people: "set database.port = 5433 in base.yml:12"
 
     @property
     def changed(self) -> bool:
@@ -164,7 +164,7 @@ def _finish(
         source.mode,
         splice,
         line,
-        f"{description} in {source.display}:{line}",
+        f"{description} {source.display}:{line}",
     )
 
 
@@ -214,7 +214,7 @@ def plan_set(
     expected = Expectation(path, ANY if hook is not None else value)
     shown = "<hidden>" if hook is not None else render_inline(value)
     return _finish(
-        source, found, "set", path, layer, splice, expected, f"set {format_path(path)} = {shown}"
+        source, found, "set", path, layer, splice, expected, f"set {format_path(path)} = {shown} in"
     )
 
 
@@ -241,7 +241,7 @@ def plan_remove(
         layer,
         splice,
         Expectation(removed, REMOVED),
-        f"remove {what}",
+        f"remove {what} from",
     )
 
 
@@ -273,5 +273,5 @@ def plan_unset_directive(
         layer,
         splice,
         Expectation(path, None),
-        f"unset {format_path(path)} with !unset",
+        f"write {format_path(path)}: !unset in",
     )
