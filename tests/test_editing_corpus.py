@@ -315,3 +315,42 @@ def test_an_alias_value_is_refused(tmp_path: Path) -> None:
     assert isinstance(plan, Problem)
     assert "alias *port" in plan.message and "line 1" in plan.message
     assert isinstance(plan_set(file, "a.yml", ("a",), 81), Problem)
+
+
+@pytest.mark.parametrize(
+    ("before", "key", "value", "after"),
+    [
+        ("", "a.b", 1, "a:\n  b: 1\n"),
+        ("# only a comment", "a", "x", "# only a comment\na: x\n"),
+        ("a: 1", "b", 2, "a: 1\nb: 2"),
+        ("a: !unset  # gone\n", "a", 5, "a: 5  # gone\n"),
+        ("a: !unset\n", "a.b", 5, "a:\n  b: 5\n"),
+        ("a: ~  # none yet\nz: 1\n", "a.b", "c", "a:  # none yet\n  b: c\nz: 1\n"),
+        ("a: {}\n", "a.b", 1, "a: {b: 1}\n"),
+        ("a: {x: {y: 1}}\n", "a.x.z", 2, "a: {x: {y: 1, z: 2}}\n"),
+        ("a: {x: 1}\n", "a.n.m", 2, "a: {x: 1, n: {m: 2}}\n"),
+        (
+            "a:\r\n  t: |\r\n    one\r\n\r\nb: 1\r\n",
+            "a.t",
+            "x\ny\n",
+            "a:\r\n  t: |\r\n    x\r\n    y\r\n\r\nb: 1\r\n",
+        ),
+        (
+            "a:\n    deep:\n        x: 1\n",
+            "a.deep.y.z",
+            2,
+            "a:\n    deep:\n        x: 1\n        y:\n            z: 2\n",
+        ),
+        ("k: plain\n", "k", "yes", 'k: "yes"\n'),
+        ("k: 'quoted'\n", "k", "2", "k: '2'\n"),
+        ('k: "dq"\n', "k", "tab\there", 'k: "tab\\there"\n'),
+        ("k: plain\n", "k", "two\nlines", 'k: "two\\nlines"\n'),
+        ("k: &a 1\n", "k", 2, "k: &a 2\n"),
+        ("k: !!str 1\n", "k", "2", 'k: !!str "2"\n'),
+    ],
+)
+def test_small_shapes(tmp_path: Path, before: str, key: str, value: Any, after: str) -> None:
+    file = tmp_path / "f.yml"
+    file.write_bytes(before.encode())
+    _written(plan_set(file, "f.yml", parse_path(key), value))
+    assert file.read_bytes().decode() == after

@@ -79,8 +79,17 @@ def plain_text(value: Any) -> str | None:
     return None
 
 
-def plain_safe(text: str, flow: bool) -> bool:
-    """Whether `text` can be written unquoted and read back as the same string."""
+_YAML11_KEYS = frozenset(
+    form for word in ("yes", "no", "on", "off") for form in (word, word.capitalize(), word.upper())
+)
+
+
+def plain_safe(text: str, flow: bool, *, key: bool = False) -> bool:
+    """Whether `text` can be written unquoted and read back as the same string.
+
+    A key is held to what the loader warns about in keys (`on:`, `yes:`), not to
+    every YAML 1.1 reading (`y:` and `n:` are common, harmless keys).
+    """
     if not text or text != text.strip() or not all(map(_printable, text)):
         return False
     if text[0] in _INDICATORS or "\t" in text:
@@ -89,6 +98,8 @@ def plain_safe(text: str, flow: bool) -> bool:
         return False
     if flow and (_FLOW_UNSAFE & set(text) or ":" in text):
         return False
+    if key:
+        return resolve_plain(text) == text and text not in _YAML11_KEYS
     return resolve_plain(text) == text and yaml11_reading(text) is None
 
 
@@ -130,7 +141,7 @@ def double_quoted(text: str) -> str:
 
 
 def render_key(key: str, flow: bool = False) -> str:
-    return key if plain_safe(key, flow) and key != "<<" else double_quoted(key)
+    return key if plain_safe(key, flow, key=True) and key != "<<" else double_quoted(key)
 
 
 def render_inline(value: Any, *, old_style: str = "", flow: bool = False) -> str:
