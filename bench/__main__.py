@@ -169,7 +169,10 @@ class Bench:
 
     def edit(self) -> list[Row]:
         value = measure(engine.edit_leaf(self.gset, self.scratch, self.plan.fast_runs))
-        notes = "plan_set + write_plan on a copy of base.yml: locate, re-parse, fsync, read back"
+        notes = (
+            "an int leaf halfway down a copy of base.yml: locate (events up to the leaf),"
+            " re-parse its lines, fsync, rename, read back"
+        )
         return self.floor_target("set one leaf (largest layer)", value, EDIT_MAX_FLOOR, notes)
 
     def peer(self, key: str, name: str) -> list[Row]:
