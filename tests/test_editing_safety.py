@@ -172,3 +172,15 @@ def test_a_value_hook_rewrites_the_text_before_it_is_written(file: Path) -> None
     plan = plan_set(file, "a.yml", ("server", "token"), "s3cret", hook=seal)
     assert isinstance(plan, EditPlan) and write_plan(plan).written
     assert "  token: ENC[s3cret]\nname: web\n" in file.read_text()
+
+
+def test_a_symlinked_layer_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "a.yml"
+    real.parent.mkdir()
+    real.write_text(TEXT)
+    link = tmp_path / "a.yml"
+    link.symlink_to(real)
+    assert write_plan(_plan(link)).written
+    assert link.is_symlink()
+    assert real.read_text() == TEXT.replace("8080", "9090")
+    assert sorted(p.name for p in real.parent.iterdir()) == ["a.yml"]

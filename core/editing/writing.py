@@ -48,7 +48,9 @@ def atomic_write(path: Path, data: bytes, mode: int) -> None:
     """Replace `path` with `data`: temp file beside it, fsync, rename, fsync the directory.
 
     On any failure the temp file is removed and `path` is untouched; the error is raised.
+    A symlink is followed: the file it points to is replaced, the link stays.
     """
+    path = Path(os.path.realpath(path))
     directory = path.parent
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".confscope-tmp", dir=directory)
     try:
