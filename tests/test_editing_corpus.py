@@ -17,6 +17,8 @@ import pytest
 
 from core.editing import EditPlan, plan_remove, plan_set, plan_unset_directive, write_plan
 from core.editing.checking import same
+from core.editing.spans import locate, target_of
+from core.editing.splicing import entry_end
 from core.loading import parse_bytes
 from core.model import KeyPath, Problem, parse_path
 
@@ -146,15 +148,10 @@ def _changed_lines(before: bytes, after: bytes) -> tuple[list[int], list[bytes]]
 
 def _value_lines(data: bytes, path: KeyPath) -> range:
     """The lines the value at `path` spans (its key's line to its last line)."""
-    from core.editing.source import read
-    from core.editing.spans import locate, target_of
-    from core.editing.splicing import entry_end
-
     text = data.decode("utf-8")
     entry = target_of(locate(text, path), path)
     assert entry is not None
     last = text.count("\n", 0, max(entry_end(text, entry) - 1, entry.value.start)) + 1
-    del read
     return range(text.count("\n", 0, entry.value.start) + 1, last + 1)
 
 

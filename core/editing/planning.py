@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.refusals import shared_value
-from core.editing.source import FileStamp, Source, read
+from core.editing.rendering import render_inline
+from core.editing.source import FileStamp, Source, encoding_of, read
 from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
 from core.editing.splicing import (
     Splice,
@@ -56,8 +57,8 @@ class EditPlan:
 
     def diff(self) -> str:
         """The change as a unified diff, `a/FILE` and `b/FILE`."""
-        old = self.before.decode(_codec(self.before), errors="replace")
-        new = self.after.decode(_codec(self.after), errors="replace")
+        old = self.before.decode(encoding_of(self.before), errors="replace")
+        new = self.after.decode(encoding_of(self.after), errors="replace")
         lines = difflib.unified_diff(
             old.splitlines(keepends=True),
             new.splitlines(keepends=True),
@@ -68,12 +69,6 @@ class EditPlan:
         for line in lines:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return "".join(out)
-
-
-def _codec(data: bytes) -> str:
-    from core.editing.source import encoding_of
-
-    return encoding_of(data)
 
 
 def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
@@ -201,8 +196,6 @@ def plan_set(
         return prepared
     source, found = prepared
     entry = target_of(found, path)
-    from core.editing.rendering import render_inline
-
     if entry is not None:
         parent = found.chain[len(path) - 1]
         splice = replace_value(source.text, parent, entry, path, value, source.eol, hook)

@@ -8,6 +8,7 @@ byte-level work to `core.editing.planning`. Every refusal is a `Problem`.
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -124,7 +125,7 @@ def _through_optional(annotation: Any, key: Any) -> Any:
     """For `X | None` (or a union holding one model), the member a key can lead into."""
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
         if len(models) == 1:

@@ -83,7 +83,6 @@ class Located:
 
     chain: list[Collection]  # every existing collection on the path, root first
     root_entries: list[tuple[int, int]]  # (start, end) of root entries seen, line-aligned
-    complete: bool  # the walk read the whole first document
     error: str | None = None  # a syntax error, located
     anchors: dict[str, tuple[KeyPath, Span]] = field(default_factory=dict)
     aliases: list[tuple[str, KeyPath, Span]] = field(default_factory=list)
@@ -212,7 +211,7 @@ class _Walk:
         self.path = path
         self.everything = everything
         self.offset = 1 if text.startswith("\ufeff") else 0
-        self.found = Located([], [], False)
+        self.found = Located([], [])
         self.root_entry_done = False  # the root entry holding the path has been read
 
     def run(self) -> None:
@@ -304,14 +303,12 @@ class _Walk:
                     if not stack:
                         if root_open >= 0:
                             found.root_entries.append((root_open, event.start_mark.index + offset))
-                        found.complete = True
                         return
                     self._child_done(stack, frame.span)
                 elif kind is DocumentEndEvent:
                     break
                 elif kind is DocumentStartEvent:
                     continue
-        found.complete = True
 
     def _child_key(self, top: _Frame) -> Key:
         if top.is_map:
