@@ -351,3 +351,27 @@ def test_small_shapes(tmp_path: Path, before: str, key: str, value: Any, after: 
     file.write_bytes(before.encode())
     _written(plan_set(file, "f.yml", parse_path(key), value))
     assert file.read_bytes().decode() == after
+
+
+@pytest.mark.parametrize(
+    ("before", "key", "directive", "after"),
+    [
+        ("a:\n  t: |\n    x\n\nb: 1\n", "a", False, "\nb: 1\n"),
+        ("a:\n  t: |\n    x\n\nb: 1\n", "a", True, "a: !unset\n\nb: 1\n"),
+        ("a:\n  t: |+\n    x\n\nb: 1\n", "a.t", False, "b: 1\n"),
+        ("a: {x: 1, y: 2}\n", "a.y", False, "a: {x: 1}\n"),
+        ("a: [1, 2, 3]\n", "a[1]", False, "a: [1, 3]\n"),
+        ("a:\n  - 1\n  - 2\nb: 0\n", "a[0]", False, "a:\n  - 2\nb: 0\n"),
+        ("a:\n  - x: 1\n    y: 2\n", "a[0].x", False, "a:\n  - y: 2\n"),
+        ("a:\n  b:\n    c: 1\nd: 2\n", "a.b.c", False, "d: 2\n"),
+        ("a: 1\r\nb: 2\r\n", "a", False, "b: 2\r\n"),
+        ("a: 1\nb: 2", "b", False, "a: 1\n"),
+        ("a:\n  b: 1\n", "a.b", True, "a:\n  b: !unset\n"),
+    ],
+)
+def test_small_removals(tmp_path: Path, before: str, key: str, directive: bool, after: str) -> None:
+    file = tmp_path / "f.yml"
+    file.write_bytes(before.encode())
+    planner = plan_unset_directive if directive else plan_remove
+    _written(planner(file, "f.yml", parse_path(key)))
+    assert file.read_bytes().decode() == after

@@ -212,18 +212,8 @@ def _first_content_line(source: str, start: int, end: int) -> int | None:
 
 
 def block_content_end(source: str, span: Span) -> int:
-    """Where a block scalar's own text ends: trailing blank lines belong to the file."""
-    if span.style not in ("|", ">"):
-        return span.end
-    header = source[span.body : source.find("\n", span.body)]
-    if "+" in header.split("#")[0]:
-        return span.end  # kept trailing lines are part of the value
-    end = span.end
-    while True:
-        previous = source.rfind("\n", 0, end - 1)
-        if previous < span.body or source[previous + 1 : end].strip():
-            return end
-        end = previous + 1
+    """Where a block scalar's own text ends (the walk already left its blank tail out)."""
+    return span.end
 
 
 def reads_back(rendered: str, value: Any, flow: bool) -> bool:

@@ -160,9 +160,35 @@ def _span(text: str, offset: int, event: Any, kind: int) -> Span:
     )
     if kind != ALIAS:
         span.body = _body(text, start, event)
+    if kind == SCALAR:
+        span.end = _block_end(text, span.body, span.end, style)
     if kind in (MAPPING, SEQUENCE):
         span.end = span.body + (1 if style == "flow" else 0)
     return span
+
+
+def trim_blank_tail(text: str, lower: int, end: int) -> int:
+    """`end` moved back over whole blank lines, not before `lower`.
+
+    libyaml ends a block scalar after the blank lines that follow it; those lines
+    belong to the file, not to the value (unless it keeps them with `+`).
+    """
+    while end > lower and text[end - 1] == "\n":
+        previous = text.rfind("\n", lower, end - 1) + 1
+        if previous <= lower or text[previous:end].strip():
+            break
+        end = previous
+    return end
+
+
+def _block_end(text: str, start: int, end: int, style: str) -> int:
+    """Where a block scalar's own text ends; other nodes end where libyaml says."""
+    if style not in ("|", ">"):
+        return end
+    header_end = text.find("\n", start)
+    if header_end != -1 and "+" in text[start:header_end].split("#")[0]:
+        return end  # kept trailing lines are part of the value
+    return trim_blank_tail(text, header_end if header_end != -1 else start, end)
 
 
 def dash_before(text: str, index: int) -> int:
@@ -239,7 +265,11 @@ class _Walk:
                         if not skip:
                             frame = stack.pop()
                             if last is not None:
-                                frame.span.end = last.end_mark.index + offset
+                                end = last.end_mark.index + offset
+                                if type(last) is scalar_kind:
+                                    begin = last.start_mark.index + offset
+                                    end = _block_end(text, begin, end, last.style or "")
+                                frame.span.end = end
                             self._child_done(stack, frame.span)
                     else:
                         last = event

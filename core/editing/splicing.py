@@ -128,7 +128,10 @@ def after_line(text: str, index: int) -> int:
 
 
 def _line_end(text: str, index: int) -> int:
-    """The index of the line break (CR of a CRLF) ending the line holding `index`."""
+    """The index of the line break (CR of a CRLF) ending the line holding `index`;
+    an `index` just past a line break means the line that break ends."""
+    if index > 0 and text[index - 1] == "\n":
+        index -= 1
     at = text.find("\n", index)
     at = len(text) if at == -1 else at
     return at - 1 if at > 0 and text[at - 1] == "\r" else at
