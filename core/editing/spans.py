@@ -266,9 +266,10 @@ class _Walk:
                             frame = stack.pop()
                             if last is not None:
                                 end = last.end_mark.index + offset
-                                if type(last) is scalar_kind:
+                                style = getattr(last, "style", None)
+                                if style in ("|", ">"):
                                     begin = last.start_mark.index + offset
-                                    end = _block_end(text, begin, end, last.style or "")
+                                    end = _block_end(text, begin, end, style)
                                 frame.span.end = end
                             self._child_done(stack, frame.span)
                     else:
