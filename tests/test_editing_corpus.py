@@ -375,3 +375,66 @@ def test_small_removals(tmp_path: Path, before: str, key: str, directive: bool, 
     planner = plan_unset_directive if directive else plan_remove
     _written(planner(file, "f.yml", parse_path(key)))
     assert file.read_bytes().decode() == after
+
+
+def _loaded(file: Path, name: str) -> Any:
+    from core.caching import ParseCache
+    from core.model import LayerFile
+
+    parsed, identity = ParseCache(enabled=False).parse(file, name)
+    return LayerFile(
+        name="layer",
+        path=file,
+        display=name,
+        is_base=True,
+        order=0,
+        priority=0,
+        description="",
+        conditions={},
+        metadata_origin=None,
+        root=parsed.root,
+        identity=identity,
+    )
+
+
+@pytest.mark.parametrize(("name", "key", "value"), LEAVES + [(n, k, v) for n, k, v, _ in INSERTS])
+def test_the_loaded_tree_gives_the_same_plan_from_fewer_lines(
+    tmp_path: Path, name: str, key: str, value: Any
+) -> None:
+    from core.editing.hints import entry_window
+    from core.editing.source import read
+
+    file = _copy(tmp_path, name)
+    path = parse_path(key)
+    loaded = _loaded(file, name)
+    source = read(file, name)
+    assert not isinstance(source, str)
+    window = entry_window(source, loaded, path[0])
+    if path[0] in (loaded.root.value if loaded.root else {}):
+        assert window is not None and window[1] - window[0] < len(source.text)
+    plain = plan_set(file, name, path, value)
+    hinted = plan_set(file, name, path, value, loaded=loaded)
+    assert isinstance(plain, EditPlan) and isinstance(hinted, EditPlan)
+    assert hinted.after == plain.after and hinted.line == plain.line
+
+
+@pytest.mark.parametrize(("name", "key", "gone", "lines"), REMOVALS)
+def test_the_loaded_tree_gives_the_same_removal(
+    tmp_path: Path, name: str, key: str, gone: str, lines: int
+) -> None:
+    file = _copy(tmp_path, name)
+    loaded = _loaded(file, name)
+    plain = plan_remove(file, name, parse_path(key))
+    hinted = plan_remove(file, name, parse_path(key), loaded=loaded)
+    assert isinstance(plain, EditPlan) and isinstance(hinted, EditPlan)
+    assert hinted.after == plain.after
+
+
+def test_a_stale_tree_is_not_trusted(tmp_path: Path) -> None:
+    file = tmp_path / "f.yml"
+    file.write_text("a:\n  x: 1\nb:\n  y: 2\n")
+    loaded = _loaded(file, "f.yml")
+    file.write_text("# moved\na:\n  x: 1\nb:\n  y: 2\n")
+    plan = plan_set(file, "f.yml", ("b", "y"), 3, loaded=loaded)
+    assert isinstance(plan, EditPlan)
+    assert plan.after == b"# moved\na:\n  x: 1\nb:\n  y: 3\n"

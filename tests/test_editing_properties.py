@@ -8,10 +8,12 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from core.caching import ParseCache
 from core.editing import EditPlan, plan_remove, plan_set, write_plan
 from core.editing.checking import same
 from core.editing.rendering import render_inline, render_key
 from core.loading import parse_bytes
+from core.model import LayerFile
 
 keys = st.sampled_from(["a", "b", "c", "port", "host", "x-y", "n", "1"])
 leaves = st.one_of(
@@ -50,6 +52,23 @@ def paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
             found.append((*prefix, key))
             found += paths(value, (*prefix, key))
     return found
+
+
+def loaded_layer(file: Path) -> LayerFile:
+    parsed, identity = ParseCache(enabled=False).parse(file, "t.yml")
+    return LayerFile(
+        name="t",
+        path=file,
+        display="t.yml",
+        is_base=True,
+        order=0,
+        priority=0,
+        description="",
+        conditions={},
+        metadata_origin=None,
+        root=parsed.root,
+        identity=identity,
+    )
 
 
 def load(path: Path) -> Any:
@@ -94,7 +113,8 @@ def test_removing_any_path_leaves_the_rest(
     file.write_bytes((eol.join(["# head", *emit(tree, 0, step, flow)]) + eol).encode())
     original = load(file)
     target = data.draw(st.sampled_from(paths(original)))
-    plan = plan_remove(file, "t.yml", target)
+    hint = loaded_layer(file) if data.draw(st.booleans(), label="hinted") else None
+    plan = plan_remove(file, "t.yml", target, loaded=hint)
     assert isinstance(plan, EditPlan), plan
     assert write_plan(plan).written
     assert same(load(file), without(original, target))
@@ -123,7 +143,8 @@ def test_setting_any_path_new_or_old_changes_only_it(
     parent = data.draw(st.sampled_from(mapping_paths))
     target = data.draw(st.sampled_from(leaf_paths + [(*parent, new_key)]))
     assume(target not in mapping_paths)  # set changes values, not whole mappings
-    plan = plan_set(file, "t.yml", target, value)
+    hint = loaded_layer(file) if data.draw(st.booleans(), label="hinted") else None
+    plan = plan_set(file, "t.yml", target, value, loaded=hint)
     assert isinstance(plan, EditPlan), plan
     assert write_plan(plan).written or not plan.changed
     assert same(load(file), with_value(original, target, value))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
+from core.editing.hints import entry_window
 from core.editing.refusals import shared_value
 from core.editing.rendering import render_inline
 from core.editing.source import FileStamp, Source, encoding_of, read
@@ -29,7 +30,7 @@ from core.editing.splicing import (
     replace_value,
     unset_directive,
 )
-from core.model import KeyPath, Problem, format_path
+from core.model import KeyPath, LayerFile, Problem, format_path
 
 Action = Literal["set", "remove", "unset"]
 
@@ -164,14 +165,29 @@ def _finish(
 
 
 def _prepare(
-    file: Path, display: str, path: KeyPath, *, until_target: bool = False
+    file: Path,
+    display: str,
+    path: KeyPath,
+    *,
+    until_target: bool = False,
+    loaded: LayerFile | None = None,
 ) -> tuple[Source, Located] | Problem:
     if not path:
         return _refuse("no key given", display, path)
     source = read(file, display)
     if isinstance(source, str):
         return _refuse(source, display, path)
-    found = locate(source.text, path, until_target=until_target)
+    found: Located | None = None
+    window = entry_window(source, loaded, path[0])
+    if window is not None:
+        found = locate(source.text, path, until_target=until_target, window=window)
+        chain = found.chain
+        if found.error is not None or not (
+            len(chain) >= 2 or (chain and chain[0].entry(path[0]) is not None)
+        ):
+            found = None  # not what the tree said: read the file from the top
+    if found is None:
+        found = locate(source.text, path, until_target=until_target)
     if found.error is not None:
         return _refuse(f"{found.error}; fix it before editing", display, path)
     refusal = shared_value(source, found, path)
@@ -189,9 +205,14 @@ def plan_set(
     *,
     layer: str | None = None,
     hook: ValueHook | None = None,
+    loaded: LayerFile | None = None,
 ) -> EditPlan | Problem:
-    """`path` holds `value` in this file: replaced where it stands, or created."""
-    prepared = _prepare(file, display, path, until_target=True)
+    """`path` holds `value` in this file: replaced where it stands, or created.
+
+    `loaded` is the layer as a resolution parsed this file: while the file is still
+    that version, its tree tells which lines to read.
+    """
+    prepared = _prepare(file, display, path, until_target=True, loaded=loaded)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared
@@ -212,10 +233,15 @@ def plan_set(
 
 
 def plan_remove(
-    file: Path, display: str, path: KeyPath, *, layer: str | None = None
+    file: Path,
+    display: str,
+    path: KeyPath,
+    *,
+    layer: str | None = None,
+    loaded: LayerFile | None = None,
 ) -> EditPlan | Problem:
     """Take `path`'s definition out of this file; a mapping or list left empty goes too."""
-    prepared = _prepare(file, display, path)
+    prepared = _prepare(file, display, path, loaded=loaded)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared
@@ -239,10 +265,15 @@ def plan_remove(
 
 
 def plan_unset_directive(
-    file: Path, display: str, path: KeyPath, *, layer: str | None = None
+    file: Path,
+    display: str,
+    path: KeyPath,
+    *,
+    layer: str | None = None,
+    loaded: LayerFile | None = None,
 ) -> EditPlan | Problem:
     """Write `key: !unset` in this file, so the key leaves the merged config."""
-    prepared = _prepare(file, display, path)
+    prepared = _prepare(file, display, path, loaded=loaded)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared

@@ -208,7 +208,9 @@ def prepare_set(
     message = schema_problem(config, resolution, path, value)
     if message is not None:
         return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
-    plan = plan_set(target.path, target.display, path, value, layer=target.name, hook=hook)
+    plan = plan_set(
+        target.path, target.display, path, value, layer=target.name, hook=hook, loaded=target
+    )
     return _checked(plan, target)
 
 
@@ -231,7 +233,9 @@ def prepare_unset(
     if twice is not None:
         return twice
     if directive:
-        plan = plan_unset_directive(target.path, target.display, path, layer=target.name)
+        plan = plan_unset_directive(
+            target.path, target.display, path, layer=target.name, loaded=target
+        )
     else:
-        plan = plan_remove(target.path, target.display, path, layer=target.name)
+        plan = plan_remove(target.path, target.display, path, layer=target.name, loaded=target)
     return _checked(plan, target)

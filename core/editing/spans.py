@@ -134,7 +134,7 @@ def _body(text: str, start: int, event: Any) -> int:
     return at
 
 
-def _span(text: str, offset: int, event: Any, kind: int) -> Span:
+def _span(text: str, offset: int, lines: int, event: Any, kind: int) -> Span:
     start = event.start_mark.index + offset
     mark = event.start_mark
     if kind == SCALAR:
@@ -151,7 +151,7 @@ def _span(text: str, offset: int, event: Any, kind: int) -> Span:
         start,
         event.end_mark.index + offset,
         start,
-        mark.line + 1,
+        mark.line + lines + 1,
         mark.column,
         style,
         anchor,
@@ -204,23 +204,30 @@ def line_start(text: str, index: int) -> int:
 
 
 def locate(
-    text: str, path: KeyPath, *, everything: bool = False, until_target: bool = False
+    text: str,
+    path: KeyPath,
+    *,
+    everything: bool = False,
+    until_target: bool = False,
+    window: tuple[int, int] | None = None,
 ) -> Located:
     """Walk `text`'s first document and find `path`.
 
     Stops once the root entry holding the path has ended, unless `everything` is set
     (then anchors and aliases of the whole document are collected too, with paths);
     with `until_target`, as soon as the entry at `path` itself has been read (its
-    parents' entry lists are then incomplete).
+    parents' entry lists are then incomplete). `window` (start, end) walks only those
+    characters, which must be whole top-level entries of a block mapping at column 0;
+    every index and line found is still one of the whole text.
     """
-    walk = _Walk(text, path, everything, until_target)
+    walk = _Walk(text, path, everything, until_target, window)
     try:
         walk.run()
     except _Stop:
         pass
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "the file"
+        where = f"line {mark.line + walk.lines + 1}" if mark is not None else "the file"
         what = getattr(error, "problem", None) or str(error).splitlines()[0]
         walk.found.error = f"YAML syntax error at {where}: {what}"
     return walk.found
@@ -231,23 +238,35 @@ class _Stop(Exception):
 
 
 class _Walk:
-    def __init__(self, text: str, path: KeyPath, everything: bool, until_target: bool) -> None:
+    def __init__(
+        self,
+        text: str,
+        path: KeyPath,
+        everything: bool,
+        until_target: bool,
+        window: tuple[int, int] | None,
+    ) -> None:
         self.until_target = until_target and not everything and bool(path)
         self.text = text
         self.path = path
         self.everything = everything
-        self.offset = 1 if text.startswith("\ufeff") else 0
+        start, self.end = window if window is not None else (0, len(text))
+        # Event indices count from the walked text's start, without a BOM.
+        self.offset = start + (1 if text.startswith("\ufeff", start) else 0)
+        self.lines = text.count("\n", 0, start)
         self.found = Located([], [])
         self.root_entry_done = False  # the root entry holding the path has been read
 
     def run(self) -> None:
         text, path, offset, found = self.text, self.path, self.offset, self.found
+        lines = self.lines
+        walked = text if self.offset == 0 and self.end == len(text) else text[offset : self.end]
         depth_wanted = len(path)
         stack: list[_Frame] = []
         skip = 0  # > 0 while inside a collection off the path (not `everything`)
         last: Any = None  # the last content event inside a skipped collection
         root_open = -1  # start of the current root entry's line
-        with event_stream(text) as (get_event, kinds):
+        with event_stream(walked) as (get_event, kinds):
             scalar_kind, map_start, seq_start, map_end, seq_end = kinds
             while True:
                 event = get_event()
@@ -291,10 +310,10 @@ class _Walk:
                         top.key = "" if is_alias else str(event.value)
                         top.key_start = event.start_mark.index + offset
                         top.key_end = event.end_mark.index + offset
-                        top.key_line = event.start_mark.line + 1
+                        top.key_line = event.start_mark.line + lines + 1
                         top.key_column = event.start_mark.column
                         continue
-                    span = _span(text, offset, event, ALIAS if is_alias else SCALAR)
+                    span = _span(text, offset, lines, event, ALIAS if is_alias else SCALAR)
                     if self.everything:
                         child_path = (*top.path, self._child_key(top))
                         if is_alias:
@@ -303,7 +322,9 @@ class _Walk:
                             found.anchors[span.anchor] = (child_path, span)
                     self._child_done(stack, span)
                 elif kind is map_start or kind is seq_start:
-                    span = _span(text, offset, event, MAPPING if kind is map_start else SEQUENCE)
+                    span = _span(
+                        text, offset, lines, event, MAPPING if kind is map_start else SEQUENCE
+                    )
                     if not stack:
                         frame = _Frame(span, (), True)
                         found.block_root = span.style == "block" and event.start_mark.column == 0
