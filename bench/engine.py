@@ -17,7 +17,7 @@ from core.caching import ParseCache
 from core.configset import ConfigSet, Resolution
 from core.editing import plan_set, write_plan
 from core.loading import parse_bytes
-from core.model import SCALAR, KeyPath, Node, Problem
+from core.model import SCALAR, KeyPath, LayerFile, Node, Problem
 
 
 def floor(gset: GeneratedSet, runs: int) -> Timed:
@@ -107,21 +107,32 @@ def _int_leaves(node: Node, path: KeyPath = ()) -> list[tuple[KeyPath, int]]:
     return found
 
 
-def edit_leaf(gset: GeneratedSet, scratch: Path, runs: int) -> Timed:
+def edit_leaf(gset: GeneratedSet, scratch: Path, runs: int, *, loaded: bool = True) -> Timed:
     """Set one int leaf halfway down the largest layer: plan, write, verify.
 
-    A copy of the reference set's base.yml is edited, so the other rows read the
-    set unchanged. The value alternates, so every run writes a real change.
+    A copy of the reference set's base.yml (a set of its own) is edited, so the
+    other rows read the set unchanged; the value alternates, so every run writes a
+    real change. With `loaded`, the plan is given the layer as a resolution parsed
+    it, as the CLI and the TUI do (re-read untimed before each run, as the TUI's
+    reload after a save); without, the editor reads the file from its top.
     """
-    path = scratch / "edit-base.yml"
+    directory = scratch / ("edit-loaded" if loaded else "edit-file")
+    directory.mkdir(exist_ok=True)
+    path = directory / "base.yml"
     path.write_bytes(gset.files[0].read_bytes())
     root = parse_bytes(path.read_bytes(), "base.yml").root
     assert root is not None
     leaves = _int_leaves(root)
     key, value = leaves[len(leaves) // 2]
+    config = ConfigSet(directory, cache=ParseCache(enabled=False))
+    layers: list[LayerFile | None] = [None]
+
+    def before(_index: int) -> None:
+        if loaded:
+            layers[0] = config.load_layers()[1][0]
 
     def run_once(index: int) -> None:
-        plan = plan_set(path, "base.yml", key, value + index % 2)
+        plan = plan_set(path, "base.yml", key, value + index % 2, loaded=layers[0])
         if isinstance(plan, Problem):
             raise AssertionError(str(plan))
         result = write_plan(plan)
@@ -129,4 +140,4 @@ def edit_leaf(gset: GeneratedSet, scratch: Path, runs: int) -> Timed:
             raise AssertionError(str(result.problem))
 
     counter = itertools.count(1)
-    return Timed(lambda: run_once(next(counter)), runs)
+    return Timed(lambda: run_once(next(counter)), runs, before=before)

@@ -16,6 +16,7 @@ ROWS = (
     "reload after 1-line edit",
     "cold load + validation",
     "set one leaf (largest layer)",
+    "set one leaf, file only",
     "ruamel.yaml round-trip + merge",
     "PyYAML CSafeLoader + merge",
     "OmegaConf load + merge",
