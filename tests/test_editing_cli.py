@@ -176,3 +176,44 @@ def test_a_key_defined_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     code, _, err = run(capsys, "-C", str(tmp_path), "set", "a.b", "3")
     assert code == 1 and "defined twice in base.yml" in err
     assert (tmp_path / "base.yml").read_bytes() == before
+
+
+MULTI = """_metadata:
+  name: one
+  priority: 10
+x: 1
+y:
+  z: 1
+---
+# the second document
+_metadata:
+  name: two
+  priority: 20
+x: 2
+y:
+  z: 2
+...
+"""
+
+
+def test_each_document_of_a_multi_document_file_is_its_own_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "base.yml").write_text("x: 0\ny:\n  z: 0\n")
+    (tmp_path / "overrides").mkdir()
+    app = tmp_path / "overrides" / "app.yml"
+    app.write_text(MULTI)
+    code, out, err = run(capsys, "-C", str(tmp_path), "set", "x", "5")
+    assert code == 0, err
+    assert app.read_text() == MULTI.replace("x: 2", "x: 5")
+    code, out, err = run(capsys, "-C", str(tmp_path), "set", "y.z", "7", "--layer", "one")
+    assert code == 0, err
+    assert app.read_text() == MULTI.replace("x: 2", "x: 5").replace("  z: 1", "  z: 7")
+    code, out, err = run(capsys, "-C", str(tmp_path), "set", "y.w", "8", "--layer", "two")
+    assert code == 0, err
+    assert app.read_text().endswith("  z: 2\n  w: 8\n...\n")
+    code, out, err = run(capsys, "-C", str(tmp_path), "unset", "y")
+    assert code == 0, err
+    assert app.read_text().endswith("x: 5\n...\n")
+    code, out, _ = run(capsys, "-C", str(tmp_path), "why", "y.z")
+    assert out.startswith("y.z = 7")

@@ -438,3 +438,50 @@ def test_a_stale_tree_is_not_trusted(tmp_path: Path) -> None:
     plan = plan_set(file, "f.yml", ("b", "y"), 3, loaded=loaded)
     assert isinstance(plan, EditPlan)
     assert plan.after == b"# moved\na:\n  x: 1\nb:\n  y: 3\n"
+
+
+@pytest.mark.parametrize(
+    ("document", "key", "value", "old", "new"),
+    [
+        (1, "server.port", 9000, "  port: 8080\n", "  port: 9000\n"),
+        (2, "server.port", 9001, "  port: 8081\n", "  port: 9001\n"),
+        (3, "server.port", 443, "  port: 80  #", "  port: 443  #"),
+        (2, "logging.level.root", "INFO", "    root: DEBUG\n", "    root: INFO\n"),
+        (3, "server.address", "0.0.0.0", "balancer\n", "balancer\n  address: 0.0.0.0\n"),
+        (1, "server.ssl", True, "  port: 8080\n", "  port: 8080\n  ssl: true\n"),
+    ],
+)
+@pytest.mark.parametrize("hinted", [False, True])
+def test_an_edit_goes_to_its_own_document(
+    tmp_path: Path, document: int, key: str, value: Any, old: str, new: str, hinted: bool
+) -> None:
+    name = "application-profiles.yml"
+    file = _copy(tmp_path, name)
+    before = file.read_text()
+    loaded = None
+    if hinted:
+        from dataclasses import replace
+
+        parsed = parse_bytes(file.read_bytes(), name)
+        layer = _loaded(file, name)
+        doc = parsed.documents[document - 1]
+        loaded = replace(layer, root=doc.root, document=document, line=doc.line)
+    _written(plan_set(file, name, parse_path(key), value, document=document, loaded=loaded))
+    after = file.read_text()
+    # The one occurrence in the wanted document changed; the others did not.
+    parts_before, parts_after = before.split("---\n"), after.split("---\n")
+    for index, (a, b) in enumerate(zip(parts_before, parts_after, strict=True), 1):
+        if index == document:
+            assert b == a.replace(old, new, 1)
+        else:
+            assert a == b
+
+
+def test_removing_from_one_document_leaves_the_others(tmp_path: Path) -> None:
+    name = "application-profiles.yml"
+    file = _copy(tmp_path, name)
+    before = file.read_text()
+    _written(plan_remove(file, name, ("logging",), document=2))
+    assert file.read_text() == before.replace("logging:\n  level:\n    root: DEBUG\n", "")
+    _written(plan_unset_directive(file, name, ("server", "port"), document=3))
+    assert file.read_text().endswith("  port: !unset  # behind the load balancer\n")

@@ -55,11 +55,13 @@ class Window:
         return "\n".join(lines)
 
 
-def _plain(text: str, display: str) -> tuple[Any, int, str | None]:
+def _documents(text: str, display: str) -> tuple[dict[int, Any], int, str | None]:
+    """Each document's plain data by its 1-based index, the errors, the first error."""
     parsed = parse_bytes(text.encode("utf-8"), display)
     errors = [p for p in parsed.problems if p.severity == "error"]
     first = str(errors[0]) if errors else None
-    return (parsed.root.plain() if parsed.root is not None else {}), len(errors), first
+    documents = {document.index: document.root.plain() for document in parsed.documents}
+    return documents, len(errors), first
 
 
 def same(a: Any, b: Any) -> bool:
@@ -115,9 +117,15 @@ def _masked(data: Any, path: KeyPath) -> Any:
 
 
 def check(
-    old_text: str, new_text: str, expectation: Expectation, window: Window | None, display: str
+    old_text: str,
+    new_text: str,
+    expectation: Expectation,
+    window: Window | None,
+    display: str,
+    document: int = 1,
 ) -> str | None:
-    """None if `new_text` is `old_text` with exactly the expected change; else why not."""
+    """None if `new_text` is `old_text` with exactly the expected change to the
+    `document`-th YAML document (1-based); else why not."""
     old_part: str | None = old_text
     new_part: str | None = new_text
     if window is not None:
@@ -127,15 +135,20 @@ def check(
             old_part, new_part = old_text, new_text  # cannot cut it out: the whole file
         else:
             expectation = Expectation(expectation.path[window.depth :], expectation.value)
+            document = 1  # a window is one document's entry, read alone
     assert old_part is not None and new_part is not None
-    before, old_errors, _ = _plain(old_part, display)
-    after, new_errors, first_error = _plain(new_part, display)
+    before, old_errors, _ = _documents(old_part, display)
+    after, new_errors, first_error = _documents(new_part, display)
     if new_errors > old_errors:
         return f"the edit would leave {display} unreadable ({first_error})"
-    wanted = _apply(before, expectation)
+    wanted = dict(before)
+    wanted[document] = _apply(before.get(document, {}), expectation)
+    if wanted[document] == {} and document not in after:
+        del wanted[document]  # a document emptied by a removal is no longer listed
     if expectation.value is ANY:
-        wanted, after = _masked(wanted, expectation.path), _masked(after, expectation.path)
-    if same(wanted, after):
+        wanted[document] = _masked(wanted[document], expectation.path)
+        after = {**after, document: _masked(after.get(document, {}), expectation.path)}
+    if list(wanted) == list(after) and all(same(wanted[i], after[i]) for i in wanted):
         return None
     return (
         f"re-reading {display} after the edit shows changes beyond"

@@ -7,8 +7,14 @@ top-level entry that holds the key being edited, instead of every line before it
 
 from __future__ import annotations
 
+import re
+
 from core.editing.source import Source, same_version
 from core.model import MAPPING, Key, LayerFile
+
+# A document marker: at column 0 it can be nothing else (block content is indented,
+# and libyaml refuses one inside a quoted scalar).
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t\r]|$)", re.MULTILINE)
 
 
 def _line_offsets(text: str, wanted: set[int]) -> dict[int, int]:
@@ -54,12 +60,19 @@ def entry_window(source: Source, loaded: LayerFile | None, key: Key) -> tuple[in
     if node.column != 1 or getattr(node, "via", None) is not None or not lines:
         return None
     later = [line for line in lines if line > node.line]
-    wanted = {lines[0], node.line, *later[:1]}
+    opening = loaded.line if loaded.document else 1  # where this document starts
+    wanted = {opening, lines[0], node.line, *later[:1]}
     offsets = _line_offsets(source.text, wanted)
-    if len(offsets) != len(wanted) or not _only_preamble(source.text[: offsets[lines[0]]]):
+    if len(offsets) != len(wanted) or lines[0] < opening:
+        return None
+    if not _only_preamble(source.text[offsets[opening] : offsets[lines[0]]]):
         return None
     start = offsets[node.line]
-    end = offsets[later[0]] if later else len(source.text)
+    if later:
+        end = offsets[later[0]]
+    else:  # the last entry: up to the next document, if another follows
+        marker = _MARKER.search(source.text, start)
+        end = marker.start() if marker else len(source.text)
     if source.text[start : start + 1] in ("", " ", "\t", "-", "{", "[", "\n", "\r"):
         return None
     return start, end

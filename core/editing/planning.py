@@ -145,7 +145,7 @@ def _finish(
     if window is None:
         window = _window(source, found, path, splice)
     line = source.text.count("\n", 0, splice.start) + 1
-    failure = check(source.text, new_text, expectation, window, source.display)
+    failure = check(source.text, new_text, expectation, window, source.display, found.document)
     if failure is not None:
         return _refuse(failure, source.display, path, line)
     return EditPlan(
@@ -171,6 +171,7 @@ def _prepare(
     *,
     until_target: bool = False,
     loaded: LayerFile | None = None,
+    document: int = 0,
 ) -> tuple[Source, Located] | Problem:
     if not path:
         return _refuse("no key given", display, path)
@@ -181,13 +182,14 @@ def _prepare(
     window = entry_window(source, loaded, path[0])
     if window is not None:
         found = locate(source.text, path, until_target=until_target, window=window)
+        found.document = max(document, 1)
         chain = found.chain
         if found.error is not None or not (
             len(chain) >= 2 or (chain and chain[0].entry(path[0]) is not None)
         ):
             found = None  # not what the tree said: read the file from the top
     if found is None:
-        found = locate(source.text, path, until_target=until_target)
+        found = locate(source.text, path, until_target=until_target, document=max(document, 1))
     if found.error is not None:
         return _refuse(f"{found.error}; fix it before editing", display, path)
     refusal = shared_value(source, found, path)
@@ -206,13 +208,15 @@ def plan_set(
     layer: str | None = None,
     hook: ValueHook | None = None,
     loaded: LayerFile | None = None,
+    document: int = 0,
 ) -> EditPlan | Problem:
     """`path` holds `value` in this file: replaced where it stands, or created.
 
     `loaded` is the layer as a resolution parsed this file: while the file is still
-    that version, its tree tells which lines to read.
+    that version, its tree tells which lines to read. `document` is the 1-based YAML
+    document of a multi-document file (0: the file's only one).
     """
-    prepared = _prepare(file, display, path, until_target=True, loaded=loaded)
+    prepared = _prepare(file, display, path, until_target=True, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared
@@ -239,9 +243,10 @@ def plan_remove(
     *,
     layer: str | None = None,
     loaded: LayerFile | None = None,
+    document: int = 0,
 ) -> EditPlan | Problem:
     """Take `path`'s definition out of this file; a mapping or list left empty goes too."""
-    prepared = _prepare(file, display, path, loaded=loaded)
+    prepared = _prepare(file, display, path, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared
@@ -271,9 +276,10 @@ def plan_unset_directive(
     *,
     layer: str | None = None,
     loaded: LayerFile | None = None,
+    document: int = 0,
 ) -> EditPlan | Problem:
     """Write `key: !unset` in this file, so the key leaves the merged config."""
-    prepared = _prepare(file, display, path, loaded=loaded)
+    prepared = _prepare(file, display, path, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
     source, found = prepared

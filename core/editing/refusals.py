@@ -51,7 +51,7 @@ def shared_value(source: Source, quick: Located, path: KeyPath) -> tuple[str, in
     """Why `path` may not be edited in this file (a sentence and its line), or None."""
     if not _needs_full_walk(quick, path):
         return None
-    found = locate(source.text, path, everything=True)
+    found = locate(source.text, path, everything=True, document=quick.document)
     for depth, key in enumerate(path):
         if depth >= len(found.chain):
             return None
@@ -91,6 +91,7 @@ def _merged(
 ) -> tuple[str, int] | None:
     """`path[depth]` is missing from the mapping at `holder`: does a `<<` merge give it?"""
     parsed = parse_bytes(source.data, source.display)
+    roots = [d.root for d in parsed.documents if d.index == found.document]
     names = [
         (name, span.line)
         for name, at, span in found.aliases
@@ -100,7 +101,7 @@ def _merged(
         anchor = found.anchors.get(name)
         if anchor is None:
             continue
-        node: Node | None = parsed.root
+        node: Node | None = roots[0] if roots else None
         for step in anchor[0]:
             if node is None or node.kind != MAPPING:
                 node = None

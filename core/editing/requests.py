@@ -209,7 +209,14 @@ def prepare_set(
     if message is not None:
         return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
     plan = plan_set(
-        target.path, target.display, path, value, layer=target.name, hook=hook, loaded=target
+        target.path,
+        target.display,
+        path,
+        value,
+        layer=target.name,
+        hook=hook,
+        loaded=target,
+        document=target.document,
     )
     return _checked(plan, target)
 
@@ -234,8 +241,20 @@ def prepare_unset(
         return twice
     if directive:
         plan = plan_unset_directive(
-            target.path, target.display, path, layer=target.name, loaded=target
+            target.path,
+            target.display,
+            path,
+            layer=target.name,
+            loaded=target,
+            document=target.document,
         )
     else:
-        plan = plan_remove(target.path, target.display, path, layer=target.name, loaded=target)
+        plan = plan_remove(
+            target.path,
+            target.display,
+            path,
+            layer=target.name,
+            loaded=target,
+            document=target.document,
+        )
     return _checked(plan, target)

@@ -87,6 +87,7 @@ class Located:
     anchors: dict[str, tuple[KeyPath, Span]] = field(default_factory=dict)
     aliases: list[tuple[str, KeyPath, Span]] = field(default_factory=list)
     block_root: bool = False  # the root is a block mapping at column 0
+    document: int = 1  # which YAML document of the file (1-based) was walked
 
 
 class _Frame:
@@ -210,6 +211,7 @@ def locate(
     everything: bool = False,
     until_target: bool = False,
     window: tuple[int, int] | None = None,
+    document: int = 1,
 ) -> Located:
     """Walk `text`'s first document and find `path`.
 
@@ -218,9 +220,11 @@ def locate(
     with `until_target`, as soon as the entry at `path` itself has been read (its
     parents' entry lists are then incomplete). `window` (start, end) walks only those
     characters, which must be whole top-level entries of a block mapping at column 0;
-    every index and line found is still one of the whole text.
+    every index and line found is still one of the whole text. `document` is which
+    YAML document of the text (1-based) holds the path.
     """
     walk = _Walk(text, path, everything, until_target, window)
+    walk.document = walk.found.document = document
     try:
         walk.run()
     except _Stop:
@@ -254,6 +258,7 @@ class _Walk:
         # Event indices count from the walked text's start, without a BOM.
         self.offset = start + (1 if text.startswith("\ufeff", start) else 0)
         self.lines = text.count("\n", 0, start)
+        self.document = 1
         self.found = Located([], [])
         self.root_entry_done = False  # the root entry holding the path has been read
 
@@ -268,6 +273,9 @@ class _Walk:
         root_open = -1  # start of the current root entry's line
         with event_stream(walked) as (get_event, kinds):
             scalar_kind, map_start, seq_start, map_end, seq_end = kinds
+            for _ in range(self.document - 1):  # the documents before the one wanted
+                while (event := get_event()) is not None and type(event) is not DocumentEndEvent:
+                    pass
             while True:
                 event = get_event()
                 if event is None:

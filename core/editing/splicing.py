@@ -149,6 +149,8 @@ def insert_path(
 ) -> Splice | str:
     """Create the missing part of `path`, holding `value_text`, where the file would have it."""
     chain = found.chain
+    if not chain and found.document > 1:
+        return f"document {found.document} of the file holds no mapping to add {path[0]} to"
     if not chain:
         if text.strip() and any(
             line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
