@@ -48,6 +48,18 @@ def _checked(plan: EditPlan | Problem, layer: LayerFile) -> EditPlan | Problem:
     )
 
 
+def _sops_file(layer: LayerFile, path: KeyPath) -> Problem | None:
+    """A sops file's MAC covers its values: a plain edit would break `sops decrypt`."""
+    if layer.sops is None:
+        return None
+    return _refuse(
+        f"{layer.display} is a sops file whose MAC covers every value; edit it with"
+        " 'confscope secrets set'",
+        path,
+        layer.display,
+    )
+
+
 def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Problem | None:
     """A key defined twice in the layer is fixed by hand first: which one would change?"""
     dotted = format_path(path)
@@ -202,9 +214,11 @@ def prepare_set(
             current.file,
             current.line,
         )
-    twice = _duplicate(resolution, path, target)
-    if twice is not None:
-        return twice
+    refusal = _duplicate(resolution, path, target) or (
+        _sops_file(target, path) if hook is None else None
+    )
+    if refusal is not None:
+        return refusal
     message = schema_problem(config, resolution, path, value)
     if message is not None:
         return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
@@ -236,9 +250,9 @@ def prepare_unset(
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
-    twice = _duplicate(resolution, path, target)
-    if twice is not None:
-        return twice
+    refusal = _duplicate(resolution, path, target) or _sops_file(target, path)
+    if refusal is not None:
+        return refusal
     if directive:
         plan = plan_unset_directive(
             target.path,
