@@ -32,7 +32,6 @@ and described in `Context.changes`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +44,7 @@ from core.metadata import (
     metadata_node,
 )
 from core.model import METADATA_KEY, SEQUENCE, LayerFile, Node, Problem, Verdict
+from core.patterns import compile_user_regex
 from core.words import did_you_mean
 
 # Context and layer_file are read here by the engine's callers: one import for all.
@@ -153,10 +153,10 @@ def _check_env(name: str, spec: Any, env: Mapping[str, str]) -> tuple[bool, str]
         return False, f"{name} is '{actual}'; condition wants '{spec}'"
     if isinstance(spec, Mapping) and isinstance(spec.get("regex"), str) and len(spec) == 1:
         pattern: str = spec["regex"]
-        try:
-            matched = actual is not None and re.search(pattern, actual) is not None
-        except re.error:
+        compiled, _error = compile_user_regex(pattern)
+        if compiled is None:
             return False, f"the condition on {name} cannot be evaluated (see problems)"
+        matched = actual is not None and compiled.search(actual) is not None
         if matched:
             return True, f"{name}{shown} matches /{pattern}/"
         if actual is None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model import LayerFile, Problem, Severity
+from core.patterns import UserPattern, compile_user_regex
 from core.secrets.policy import DEFAULT_SECRET_KEYS
 from core.words import describe, did_you_mean
 
@@ -84,9 +85,13 @@ class Manifest:
         return self.interpolation == "sh"
 
     @property
-    def secret_pattern(self) -> re.Pattern[str]:
-        """`secret_keys` compiled (`load_manifest` only keeps a pattern that compiles)."""
-        return re.compile(self.secret_keys)
+    def secret_pattern(self) -> UserPattern:
+        """`secret_keys` compiled for RE2 (`load_manifest` only keeps one that compiles)."""
+        pattern, _error = compile_user_regex(self.secret_keys)
+        if pattern is None:  # a Manifest built by hand with a bad pattern
+            pattern, _error = compile_user_regex(DEFAULT_SECRET_KEYS)
+        assert pattern is not None
+        return pattern
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -377,13 +382,11 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
                 "secret_keys",
             )
         else:
-            try:
-                re.compile(value)
-            except re.error as error:
+            _pattern, regex_problem = compile_user_regex(value)
+            if regex_problem is not None:
                 reader.add(
                     "error",
-                    f"'secret_keys' is not a valid regular expression ({error});"
-                    " the default is used",
+                    f"'secret_keys' {regex_problem}; the default is used",
                     "secret_keys",
                 )
             else:

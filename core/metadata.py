@@ -7,12 +7,12 @@ inactive: a layer whose conditions cannot be checked never takes part by acciden
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from core.model import MAPPING, METADATA_KEY, SCALAR, SEQUENCE, LayerFile, Node, Origin, Problem
+from core.patterns import compile_user_regex
 from core.words import describe, did_you_mean
 
 METADATA_KEYS = ("name", "priority", "description", "conditions", "interpolation")
@@ -103,12 +103,11 @@ class _MetadataReader:
                     f"{path}.regex",
                 )
                 return None
-            try:
-                re.compile(pattern)
-            except re.error as error:
+            _compiled, error = compile_user_regex(pattern)
+            if error is not None:
                 self.report(
                     "error",
-                    f"the regex for {name} is not a valid regular expression: {error}",
+                    f"the regex for {name} {error}",
                     pattern_node,
                     f"{path}.regex",
                 )

@@ -157,8 +157,8 @@ def test_metadata_problems_with_lines(layers: SetBuilder) -> None:
          "_metadata.conditions.enviroment"),
         ("error", "the condition on DOCKER_HOST must be present, absent, an exact value or"
          " {regex: ...}, not a list", 8, 7, "_metadata.conditions.env.DOCKER_HOST"),
-        ("error", "the regex for HOSTNAME is not a valid regular expression: missing ),"
-         " unterminated subpattern at position 0", 9, 18,
+        ("error", "the regex for HOSTNAME is not a valid regular expression (missing ),"
+         " unterminated subpattern at position 0)", 9, 18,
          "_metadata.conditions.env.HOSTNAME.regex"),
         ("error", "the condition on USER may only hold 'regex', not 'regx' (did you mean"
          " 'regex'?)", 10, 14, "_metadata.conditions.env.USER"),
