@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import keys, render
+from cli import keys, render, trust
 from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
@@ -47,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
         "--unset-env", action="append", default=[], metavar="K", help="what-if: unset a variable"
     )
     top.add_argument("--reveal", action="store_true", help="show decrypted secret values")
+    top.add_argument(
+        "--trust", action="store_true", help="run the set's schema code this once (CI)"
+    )
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
 
     show = commands.add_parser("show", help="the merged config")
@@ -86,6 +89,7 @@ def parser() -> argparse.ArgumentParser:
         "--directive", action="store_true", help="write 'key: !unset' instead of removing"
     )
     unset.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    trust.add_parser(commands)
     return top
 
 
@@ -147,8 +151,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command is None:
         from tui.app import run as run_tui
 
-        return run_tui(root, options)
-    config = ConfigSet(root)
+        return run_tui(root, options, trust_schema=args.trust)
+    config = ConfigSet(root, trust_schema=args.trust)
+    if args.command == "trust":
+        return trust.run(config, args)
     handler = {
         "show": show,
         "why": why,
@@ -162,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
-    resolution = config.resolve(what_if=options)
+    with trust.stdout_guarded():
+        resolution = config.resolve(what_if=options)
     fatal = [p for p in resolution.problems if p.code == "manifest" and p.severity == "error"]
     if fatal:
         for problem in fatal:

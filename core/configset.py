@@ -26,6 +26,14 @@ from core.model import LayerFile, Problem
 from core.pipeline import LoadedSet, Tree, resolve_layers
 from core.resolution import Resolution
 from core.schema import load_schema
+from core.trust import (
+    SchemaCode,
+    TrustState,
+    TrustStore,
+    schema_code,
+    trust_state,
+    untrusted_problem,
+)
 
 __all__ = ["ConfigSet", "Resolution"]
 
@@ -33,9 +41,20 @@ __all__ = ["ConfigSet", "Resolution"]
 class ConfigSet:
     """One config set directory, resolved on demand for any context."""
 
-    def __init__(self, root: str | Path, *, cache: ParseCache | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        cache: ParseCache | None = None,
+        trust_store: TrustStore | None = None,
+        trust_schema: bool = False,
+    ) -> None:
+        """`trust_store` is where trusted sets are recorded (default: the user's);
+        `trust_schema` trusts the schema for this object's life (``--trust``)."""
         self.root = Path(root).resolve()
         self.cache = cache or ParseCache()
+        self.trust_store = trust_store if trust_store is not None else TrustStore()
+        self.trust_schema = trust_schema
         self._schema_key: tuple[Any, ...] | None = None
         self._schema: tuple[type[BaseModel] | None, list[Problem]] = (None, [])
         self._last: Tree | None = None
@@ -100,19 +119,33 @@ class ConfigSet:
             )
             return resolution
 
+    def schema_code(self, manifest: Manifest | None = None) -> SchemaCode | None:
+        """The code the manifest's schema would run, read now; None without a schema."""
+        if manifest is None:
+            manifest = load_manifest(self.root)[0]
+        if manifest.schema is None:
+            return None
+        return schema_code(manifest.schema, manifest.root)
+
+    def schema_trust(self, code: SchemaCode) -> TrustState:
+        return trust_state(code, self.root, self.trust_store, forced=self.trust_schema)
+
+    def trust(self, code: SchemaCode) -> None:
+        """Trust exactly the schema bytes `code` read, for this set (raises OSError)."""
+        self.trust_store.trust(self.root, code)
+
     def schema(self, manifest: Manifest) -> tuple[type[BaseModel] | None, list[Problem]]:
-        """The pydantic model the manifest names (None, [] when it names none), loaded
-        again only when its file changes."""
+        """The pydantic model the manifest names (None, [] when it names none), if
+        trusted; loaded again only when its file changes."""
         if manifest.schema is None:
             return None, []
-        source = manifest.root / manifest.schema.split(":", 1)[0]
-        try:
-            stamp: Any = source.stat().st_mtime_ns
-        except OSError:
-            stamp = None
-        key = (manifest.schema, stamp)
+        code = schema_code(manifest.schema, manifest.root)
+        state = self.schema_trust(code)
+        if state in ("untrusted", "changed", "unreadable"):
+            return None, [untrusted_problem(manifest, code, state)]
+        key = (manifest.schema, code.digest, code.installed)
         if key != self._schema_key:
-            model, problems = load_schema(manifest.schema, manifest.root)
+            model, problems = load_schema(manifest.schema, manifest.root, code.source)
             # A schema that names no file of its own is told at the manifest's line.
             where = locate_key(manifest, "schema")
             if where is not None:

@@ -56,9 +56,13 @@ class OverrideManager:
         enable_cache: bool = True,
         cache_ttl: float | None = 3600,
         debug: bool = False,
+        *,
+        trust_schema: bool = False,
     ) -> None:
+        """`trust_schema` imports the set's schema code without asking the trust store:
+        for an application loading its own config set."""
         self.cache = ParseCache(enabled=enable_cache, ttl=cache_ttl)
-        self.config_set = ConfigSet(config_dir, cache=self.cache)
+        self.config_set = ConfigSet(config_dir, cache=self.cache, trust_schema=trust_schema)
         self.debug = debug
         if debug:
             log.setLevel(logging.DEBUG)
@@ -129,9 +133,12 @@ class OverrideManager:
         )
         bases = [layer for layer in loaded.layers if layer.is_base]
         context = self.context(self.override_type, force_on=[candidate.name])
-        model, _schema_problems = self.config_set.schema(loaded.manifest)
+        model, schema_problems = self.config_set.schema(loaded.manifest)
         resolution, _tree = resolve_layers(
-            LoadedSet(loaded.manifest, [*bases, candidate], [], []), context, model=model
+            LoadedSet(loaded.manifest, [*bases, candidate], [], []),
+            context,
+            model=model,
+            schema_problems=schema_problems,
         )
         # Forcing the candidate on is how it is checked, not something to report.
         problems += [p for p in resolution.problems if p.code != "activation"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.containment import Contained
 from core.expanding import lint_secrets
 from core.model import (
     MAPPING,
@@ -57,9 +58,11 @@ def validate_schema(
     quoted in a message.
     """
     check = _SchemaCheck(root, layers, secret_keys)
-    try:
+    # The model's validators are the set's code: contained like its import.
+    with Contained() as run:
         check.run(model)
-    except Exception as error:  # a bug here must not hide the problems found so far
+    if run.error is not None:  # a bug here must not hide the problems found so far
+        error = run.error
         message = f"the schema check stopped early: {type(error).__name__}: {error}"
         check.problems.append(Problem(severity="error", message=message, code="schema"))
     return sorted(check.problems, key=Problem.sort_key)

@@ -12,12 +12,13 @@ import pytest
 
 from core import OverrideManager
 from core.manager import ConfigurationError
+from core.trust import TrustStore, schema_code
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
 
 
 @pytest.fixture
-def sample_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sample_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trust_store: TrustStore) -> Path:
     for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "CI", "NVIDIA_VISIBLE_DEVICES"):
         monkeypatch.delenv(name, raising=False)
     target = tmp_path / "set"
@@ -26,6 +27,7 @@ def sample_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     past = time.time() - 60
     for path in target.rglob("*"):
         os.utime(path, (past, past))
+    trust_store.trust(target, schema_code("schema.py:AppConfig", target))
     return target
 
 
@@ -138,3 +140,15 @@ def test_merge_and_resolve_plain_configs() -> None:
     with pytest.raises(ConfigurationError) as error:
         manager.resolve_environment_variables({"a": "${MISSING}", "b": ["${ALSO_MISSING}"]}, env={})
     assert [p.path for p in error.value.problems] == ["a", "b[0]"]
+
+
+def test_trust_schema_runs_an_untrusted_schema(sample_set: Path, trust_store: TrustStore) -> None:
+    trust_store.revoke(sample_set)
+    untrusted = OverrideManager(sample_set).validate_override(
+        {"database": {"pool": {"max_size": "x"}}}
+    )
+    assert not any(p.code == "schema" for p in untrusted.problems)
+    assert any(p.code == "untrusted-schema" for p in untrusted.problems)
+    trusted = OverrideManager(sample_set, trust_schema=True)
+    result = trusted.validate_override({"database": {"pool": {"max_size": "x"}}})
+    assert any(p.code == "schema" for p in result.problems)

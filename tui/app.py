@@ -37,10 +37,15 @@ class ConfscopeApp(App[int]):
     ]
 
     def __init__(
-        self, root: str | Path, context: Context | None = None, **context_kwargs: Any
+        self,
+        root: str | Path,
+        context: Context | None = None,
+        *,
+        trust_schema: bool = False,
+        **context_kwargs: Any,
     ) -> None:
         super().__init__()
-        self.config_set = ConfigSet(root)
+        self.config_set = ConfigSet(root, trust_schema=trust_schema)
         self.initial_whatif = (
             whatif_from_context(context)
             if context is not None
@@ -106,8 +111,8 @@ def whatif_from_context(context: Context) -> WhatIf:
     return context.what_if
 
 
-def run(root: Path, context_kwargs: dict[str, Any]) -> int:
+def run(root: Path, context_kwargs: dict[str, Any], *, trust_schema: bool = False) -> int:
     """Open the TUI on the config set at `root`; the exit code for the CLI."""
-    app = ConfscopeApp(root, **context_kwargs)
+    app = ConfscopeApp(root, trust_schema=trust_schema, **context_kwargs)
     app.run()
     return app.return_code or 0

@@ -7,13 +7,14 @@ problems at each path, and every key path as text (for find and go-to).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.configset import ConfigSet, Resolution
 from core.metadata import condition_values, override_types
 from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
 from core.secrets.policy import Reveal
+from core.trust import SchemaCode
 from core.whatif import WhatIf
 from tui.render import scalar_text
 
@@ -41,6 +42,10 @@ class View:
     problems_by_path: dict[KeyPath, list[Problem]] = field(default_factory=dict)
     index: list[SearchEntry] = field(default_factory=list)
     """Every key of `root`, in tree order, as find and go-to search it."""
+    trust_question: SchemaCode | None = None
+    """The schema code that was not run because the set is not trusted (to ask about)."""
+    trust_changed: bool = False
+    """Whether that schema was trusted before in another version."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -104,7 +109,13 @@ def resolve_view(config_set: ConfigSet, whatif: WhatIf, last_good: View | None) 
         root = last_good.root
     else:
         syntax = None
-    return index_view(resolution, whatif, root, syntax)
+    view = index_view(resolution, whatif, root, syntax)
+    if any(p.code == "untrusted-schema" for p in resolution.problems):
+        code = config_set.schema_code(resolution.manifest)
+        if code is not None and code.source is not None:
+            changed = config_set.schema_trust(code) == "changed"
+            view = replace(view, trust_question=code, trust_changed=changed)
+    return view
 
 
 def index_view(

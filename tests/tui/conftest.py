@@ -34,7 +34,10 @@ def machine_free(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest's own variables stay (xdist and the snapshot plugin read theirs).
     """
     for name in list(os.environ):
-        if not name.startswith("PYTEST_") and name != "TEXTUAL_SNAPSHOT_TEMPDIR":
+        if not name.startswith("PYTEST_") and name not in (
+            "TEXTUAL_SNAPSHOT_TEMPDIR",
+            "XDG_DATA_HOME",
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", "/home/user")
     monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
