@@ -19,8 +19,9 @@ from pydantic import BaseModel
 
 from core.caching import CacheStats, ParseCache
 from core.context import Context
+from core.layerfiles import layer_files
 from core.layering import SourceFile, build_layers
-from core.manifest import Manifest, display_path, layer_files, load_manifest, locate_key
+from core.manifest import Manifest, display_path, load_manifest, locate_key
 from core.metadata import override_types
 from core.model import LayerFile, Problem
 from core.pipeline import LoadedSet, Tree, resolve_layers

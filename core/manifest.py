@@ -24,9 +24,10 @@ code ``manifest`` and the manifest falls back to the default for that entry.
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,7 +48,6 @@ __all__ = [
     "Manifest",
     "display_path",
     "find_sops_config",
-    "layer_files",
     "load_manifest",
 ]
 
@@ -98,7 +98,11 @@ def display_path(path: Path, root: Path) -> str:
     """`path` relative to the set root when inside it (posix style), else absolute."""
     absolute = Path(os.path.abspath(path))
     base = Path(os.path.abspath(root))
-    for candidate, anchor in ((absolute, base), (absolute.resolve(), base.resolve())):
+    pairs = [(absolute, base)]
+    # A symlink loop cannot be resolved: the name as written will do.
+    with contextlib.suppress(OSError, RuntimeError):
+        pairs.append((absolute.resolve(), base.resolve()))
+    for candidate, anchor in pairs:
         try:
             relative = candidate.relative_to(anchor)
         except ValueError:
@@ -202,9 +206,16 @@ class _Reader:
             return None
         value = data[key]
         if isinstance(value, str):
-            return (value,)
+            value = [value]
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return tuple(value)
+            bad = [item for item in value if "\x00" in item]
+            if bad:
+                self.add(
+                    "error",
+                    f"'{key}' holds a name with a NUL byte ({bad[0]!r}); it is ignored",
+                    key,
+                )
+            return tuple(item for item in value if "\x00" not in item)
         if isinstance(value, list):
             bad = next(item for item in value if not isinstance(item, str))
             self.add(
@@ -240,11 +251,20 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
             set_root, file, base, DEFAULT_OVERRIDES, None, DEFAULT_SECRET_KEYS, {}, sops_config
         )
 
-    if not set_root.exists():
+    try:
+        info = os.stat(set_root)
+        if stat.S_ISDIR(info.st_mode):
+            os.scandir(set_root).close()  # opening it is the permission check
+    except FileNotFoundError:
         message = f"config set directory {set_root.as_posix()} does not exist"
         problems.append(Problem(severity="error", message=message, code="manifest"))
         return default(()), problems
-    if not set_root.is_dir():
+    except OSError as error:
+        reason = error.strerror or str(error)
+        message = f"config set directory {set_root.as_posix()} cannot be read: {reason}"
+        problems.append(Problem(severity="error", message=message, code="manifest"))
+        return default(()), problems
+    if not stat.S_ISDIR(info.st_mode):
         message = f"config set {set_root.as_posix()} is a file, not a directory"
         problems.append(Problem(severity="error", message=message, code="manifest"))
         return default(()), problems
@@ -310,6 +330,16 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
 
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        problems.append(
+            Problem(
+                severity="error",
+                message="the manifest nests tables or arrays too deeply to be read",
+                file=display,
+                code="manifest",
+            )
+        )
+        return default(default_base(), manifest_path), problems
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         line: int | None = None
@@ -360,7 +390,9 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
             )
         else:
             target, colon, name = value.rpartition(":")
-            if not colon or not target.strip() or not name.strip().isidentifier():
+            if "\x00" in value:
+                reader.add("error", "'schema' contains a NUL byte; no schema is used", "schema")
+            elif not colon or not target.strip() or not name.strip().isidentifier():
                 reader.add(
                     "error",
                     f"'schema' must name a file or module and a class, like"
@@ -449,77 +481,3 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         interpolation,
     )
     return manifest, problems
-
-
-def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Problem]]:
-    """The set's layer files as ``(path, is_base)``, in file order.
-
-    Base files come first in the order listed, then the files of each override glob
-    in the order the manifest lists the globs (each glob's files sorted by path): a
-    later file wins a priority tie. A file is listed once: the first mention wins, so
-    a base file that an override glob also matches stays a base. Globs are relative to the
-    set root and may use ``**``. The default globs never warn when they match nothing;
-    globs from the manifest do.
-    """
-    root = manifest.root
-    display = MANIFEST_NAME if manifest.file is not None else None
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    files: list[tuple[Path, bool]] = []
-
-    def problem(severity: Severity, message: str, path: str) -> None:
-        problems.append(
-            Problem(
-                severity=severity,
-                message=message,
-                path=path,
-                file=display,
-                line=None,
-                column=None,
-                layer=None,
-                code="manifest",
-            )
-        )
-
-    if not root.is_dir():
-        return files, problems
-
-    for name in manifest.base:
-        path = Path(os.path.normpath(root / name))
-        shown = display_path(path, root)
-        if not path.exists():
-            problem("error", f"base file {shown} does not exist", "base")
-            continue
-        if not path.is_file():
-            problem("error", f"base file {shown} is not a file", "base")
-            continue
-        key = path.resolve()
-        if key in seen:
-            problem("warning", f"base file {shown} is listed more than once", "base")
-            continue
-        seen.add(key)
-        files.append((path, True))
-
-    # The manifest's order decides ties, as `helm -f a -f b` does: each entry of
-    # `overrides` in turn, the files one glob matches in path order. The default
-    # globs are one entry, so `x.yml` and `x.yaml` files keep a single path order.
-    default = manifest.overrides == DEFAULT_OVERRIDES
-    groups = [manifest.overrides] if default else [(pattern,) for pattern in manifest.overrides]
-    for group in groups:
-        matched: dict[Path, Path] = {}
-        for pattern in group:
-            hits = [
-                Path(os.path.normpath(root / hit))
-                for hit in glob.glob(pattern, root_dir=root, recursive=True)
-            ]
-            hits = [hit for hit in hits if hit.is_file()]
-            if not hits and not default:
-                problem("warning", f"override pattern '{pattern}' matches no file", "overrides")
-            for hit in hits:
-                key = hit.resolve()
-                if key not in seen:
-                    matched.setdefault(key, hit)
-        for key, path in sorted(matched.items(), key=lambda item: display_path(item[1], root)):
-            seen.add(key)
-            files.append((path, False))
-    return files, problems
