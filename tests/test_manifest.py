@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from textwrap import dedent
 
+from core.layerfiles import layer_files
 from core.manifest import (
     DEFAULT_OVERRIDES,
     DEFAULT_SECRET_KEYS,
     Manifest,
     display_path,
     find_sops_config,
-    layer_files,
     load_manifest,
 )
 from core.model import Problem
