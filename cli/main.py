@@ -12,6 +12,7 @@ import difflib
 import gc
 import json
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,6 +131,9 @@ def what_if(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not name:
             raise UsageError(f"--set-env wants NAME=VALUE, not {item!r}")
         set_env[name] = value
+    for name in args.unset_env:
+        if not name or "=" in name:
+            raise UsageError(f"--unset-env wants a variable NAME, not {name!r}")
     # --env and --type choose what to look at: the baseline, not a what-if.
     return {
         "base_environment": args.environment,
@@ -143,9 +147,15 @@ def run(args: argparse.Namespace) -> int:
     if standalone := getattr(args, "standalone", None):  # needs no config set
         return int(standalone(args))
     root = Path(args.directory)
-    if not root.exists():
-        raise UsageError(f"config set directory {root} does not exist")
-    if not root.is_dir():
+    try:
+        info = os.stat(root)
+    except ValueError:
+        raise UsageError("-C: the directory name contains a NUL byte") from None
+    except FileNotFoundError:
+        raise UsageError(f"config set directory {root} does not exist") from None
+    except OSError as error:
+        raise UsageError(f"-C: {_short(str(root))}: {error.strerror or error}") from None
+    if not stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{root} is a file; -C wants the config set's directory")
     options = what_if(args)
     if args.command is None:
@@ -167,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
     return handler(config, args, options)
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
     with trust.stdout_guarded():
         resolution = config.resolve(what_if=options)
@@ -176,6 +190,14 @@ def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
             print(f"confscope: {problem}", file=sys.stderr)
         raise UsageError("the config set cannot be read; fix the manifest first")
     return resolution
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout; a value JSON cannot hold (infinity, NaN) is said on stderr."""
+    text, odd = render.json_text(data)
+    print(text)
+    if odd:
+        print(f"confscope: {render.non_finite_warning(odd)}", file=sys.stderr)
 
 
 def report_errors(resolution: Resolution) -> None:
@@ -192,7 +214,7 @@ def report_errors(resolution: Resolution) -> None:
 def show(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
     resolution = resolve(config, options)
     if args.format == "json":
-        print(render.to_json(resolution, args.reveal, args.sources))
+        print_json(render.json_data(resolution, args.reveal, args.sources))
     elif args.format == "env":
         sys.stdout.write(render.to_env(resolution, args.reveal, args.sources))
     else:
@@ -202,8 +224,10 @@ def show(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
 
 
 def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
-    resolution = resolve(config, options)
     path = parse_path(args.key)
+    if not path:
+        raise UsageError("why wants a key, like database.port or servers[0].host")
+    resolution = resolve(config, options)
     node = resolution.get(path)
     if node is None:
         removal = resolution.removals.get(path)
@@ -216,12 +240,13 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         print(f"confscope: no key {args.key} in the merged config{hint}", file=sys.stderr)
         return EXIT_REFUSED
+    problems = resolution.problems_at(path)
     if args.format == "json":
-        print(json.dumps(render.why_json(path, node, args.reveal), indent=2, default=str))
+        print_json(render.why_json(path, node, args.reveal))
     else:
-        problems = resolution.problems_at(path)
         sys.stdout.write(render.why_text(path, node, problems, args.reveal))
-    return EXIT_OK
+    # The value explained is wrong: a script must not take it as good.
+    return EXIT_REFUSED if any(p.severity == "error" for p in problems) else EXIT_OK
 
 
 def validate(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
@@ -305,7 +330,7 @@ def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
             }
             for d in found
         ]
-        print(json.dumps(rows, indent=2, default=str))
+        print_json(rows)
     else:
         sys.stdout.write(render.diff_text(found, names, args.reveal))
     return EXIT_OK

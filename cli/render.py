@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from collections.abc import Sequence
@@ -81,15 +82,51 @@ def to_yaml(node: Merged, reveal: bool = False, sources: bool = False) -> str:
     return "\n".join(lines) + "\n" if lines else "{}\n"
 
 
+_NON_FINITE = {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}
+
+
+def json_text(data: Any) -> tuple[str, list[str]]:
+    """`data` as JSON, and the paths of the values JSON cannot hold.
+
+    JSON has no infinity or NaN (Python would write the invalid ``Infinity``): those
+    floats become the strings ".inf", "-.inf" and ".nan", as YAML writes them.
+    """
+    odd: list[str] = []
+
+    def finite(value: Any, path: KeyPath) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            odd.append(f"{format_path(path) or '(top)'} ({_NON_FINITE[repr(value)]})")
+            return _NON_FINITE[repr(value)]
+        if isinstance(value, dict):
+            return {k: finite(v, (*path, str(k))) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [finite(v, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+    safe = finite(data, ())
+    return json.dumps(safe, indent=2, default=str, allow_nan=False), odd
+
+
+def non_finite_warning(paths: Sequence[str]) -> str:
+    shown_paths = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return (
+        f"warning: JSON has no infinity or NaN; written as strings as YAML spells them:"
+        f" {shown_paths}"
+    )
+
+
 def to_json(resolution: Resolution, reveal: bool = False, sources: bool = False) -> str:
+    return json_text(json_data(resolution, reveal, sources))[0]
+
+
+def json_data(resolution: Resolution, reveal: bool = False, sources: bool = False) -> Any:
     if not sources:
-        return json.dumps(resolution.plain(reveal), indent=2, default=str)
-    rows = [
+        return resolution.plain(reveal)
+    return [
         {"path": format_path(path), **source_dict(node, reveal)}
         for path, node in resolution.root.walk()
         if node.kind not in (MAPPING, SEQUENCE) or not node.value
     ]
-    return json.dumps(rows, indent=2, default=str)
 
 
 def to_env(resolution: Resolution, reveal: bool = False, sources: bool = False) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.context import SECRET_NAME, Context
+from core.context import NO_TYPE, SECRET_NAME, Context
 from core.metadata import (
     CONDITION_KEYS,
     INVALID,
@@ -304,6 +304,42 @@ class Activation:
         return [layer for layer, v in zip(self.ordered, self.verdicts, strict=True) if v.active]
 
 
+def _unmentioned_choices(layers: Sequence[LayerFile], context: Context) -> list[Problem]:
+    """A warning for an --env / --type no layer's conditions name: a typo would
+    otherwise quietly show the base."""
+    base = context.baseline
+    if base is None:
+        return []
+    problems: list[Problem] = []
+    for flag, what, chosen, condition in (
+        ("--env", "environment", base.environment, "environment"),
+        ("--type", "override type", base.override_type, "override_type"),
+    ):
+        if not chosen or chosen == NO_TYPE:
+            continue
+        known: list[str] = []
+        for layer in layers:
+            wanted = layer.conditions.get(condition) if not layer.is_base else None
+            for name in [wanted] if isinstance(wanted, str) else wanted or []:
+                if isinstance(name, str) and name not in known:
+                    known.append(name)
+        if chosen in known:
+            continue
+        if known:
+            listed = f"the {what}s they name are {', '.join(sorted(known))}"
+        else:
+            listed = f"no layer has an {condition} condition"
+        problems.append(
+            Problem(
+                severity="warning",
+                message=f"{flag} '{chosen}' is not named by any layer's conditions"
+                f"{did_you_mean(chosen, known)}; {listed}",
+                code="activation",
+            )
+        )
+    return problems
+
+
 def evaluate(layers: Sequence[LayerFile], context: Context) -> tuple[list[Verdict], list[Problem]]:
     """One verdict per layer, in merge order (lowest priority first), and the problems."""
     activation = activate(layers, context)
@@ -335,6 +371,8 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
                     code="activation",
                 )
             )
+
+    problems += _unmentioned_choices(ordered, context)
 
     # requires: names, known targets and problems for the unknown ones
     requires: list[list[str]] = [[] for _ in range(count)]

@@ -24,10 +24,11 @@ as :attr:`Expansion.error`.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.scalars import resolve_plain
+from core.scalars import oversized_int, resolve_plain
 
 __all__ = ["Expansion", "VarRead", "expand", "needs_expansion"]
 
@@ -101,6 +102,13 @@ def expand(text: str, env: Mapping[str, str], *, typed: bool = True) -> Expansio
             malformed = True
         return Expansion(text, tuple(trace), message, malformed)
     if typed and single and result:
+        digits = oversized_int(result) if len(result) > 640 else None
+        if digits is not None:
+            message = (
+                f"this expands to an integer of {digits:,} digits, more than the"
+                f" {sys.get_int_max_str_digits():,} Python converts; it is kept as a string"
+            )
+            return Expansion(text, tuple(trace), message)
         return Expansion(resolve_plain(result), tuple(trace))
     return Expansion(result, tuple(trace))
 

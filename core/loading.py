@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from core.model import (
     format_path,
 )
 from core.scalars import MAYBE_TYPED as _MAYBE_TYPED
-from core.scalars import resolve_plain, yaml11_reading
+from core.scalars import oversized_int, resolve_plain, yaml11_reading
 from core.secrets.policy import encrypted_value
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -620,8 +621,27 @@ class _Builder:
         value: Any = resolve_plain(text) if event.style == "" else text
         return Node(SCALAR, value, line, column, directive, text if event.style == "" else None)
 
+    def oversized(self, text: str, mark: Any) -> bool:
+        """Report an integer too long to convert (it stays a string); whether it was one."""
+        digits = oversized_int(text)
+        if digits is None:
+            return False
+        self.problem(
+            "error",
+            f"this integer has {digits:,} digits, more than the"
+            f" {sys.get_int_max_str_digits():,} Python converts; it is kept as a string"
+            " (quote it if text is meant)",
+            mark.line + 1,
+            mark.column + 1,
+            "syntax",
+            self.current_path(),
+        )
+        return True
+
     def coerce(self, text: str, kind: str, mark: Any) -> Any:
         if kind in ("str", "map", "seq"):
+            return text
+        if len(text) > 640 and self.oversized(text, mark):
             return text
         value = resolve_plain(text)
         wanted: dict[str, Any] = {
@@ -643,6 +663,8 @@ class _Builder:
         return text
 
     def lint_yaml11(self, text: str, value: Any, mark: Any) -> None:
+        if type(value) is str and len(text) > 640 and self.oversized(text, mark):
+            return
         if type(value) is str or (type(value) is int and text[0] in "0+-" and len(text) > 1):
             reading = yaml11_reading(text)
             if reading is None:

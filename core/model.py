@@ -221,7 +221,8 @@ def parse_path(text: str) -> KeyPath:
             close = text.find("]", i)
             close = n if close == -1 else close
             inside = text[i + 1 : close]
-            parts.append(int(inside) if inside.isdigit() else inside)
+            # isdigit() also takes '²' and other digits int() refuses: ASCII only.
+            parts.append(int(inside) if inside.isascii() and inside.isdigit() else inside)
             i = close + 1
             continue
         end = i

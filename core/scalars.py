@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -47,10 +48,15 @@ _YAML11_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]
 
 
 def resolve_plain(text: str) -> object:
-    """The value of an unquoted scalar under the YAML 1.2 core schema."""
+    """The value of an unquoted scalar under the YAML 1.2 core schema.
+
+    An integer too long for Python to turn into text (`oversized_int`) stays text.
+    """
     if not text:
         return None
     if text[0] not in MAYBE_TYPED:
+        return text
+    if len(text) > _SHORT and oversized_int(text):
         return text
     if text.isdigit() and text.isascii():
         return int(text)  # the most common typed scalar, without a regex
@@ -73,6 +79,31 @@ def resolve_plain(text: str) -> object:
     if _NAN.match(text):
         return math.nan
     return text
+
+
+# Texts this short are never oversized integers: the check costs nothing on them.
+_SHORT = 640
+
+
+def oversized_int(text: str) -> int | None:
+    """The digits (in decimal) of a YAML 1.2 integer that Python cannot convert to or
+    from decimal text (`sys.get_int_max_str_digits`, 4300 by default), else None.
+
+    Such a number could be read but never shown: YAML, JSON and messages all need
+    its decimal text. It is kept as a string and reported where it is written.
+    """
+    limit = sys.get_int_max_str_digits()
+    if not limit:
+        return None
+    if _INT10.match(text):
+        digits = len(text.lstrip("+-"))
+    elif _INT16.match(text):
+        digits = math.ceil(len(text[2:].lstrip("0")) * math.log10(16))
+    elif _INT8.match(text):
+        digits = math.ceil(len(text[2:].lstrip("0")) * math.log10(8))
+    else:
+        return None
+    return digits if digits > limit else None
 
 
 def yaml11_reading(text: str) -> str | None:

@@ -6,6 +6,9 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
+# Longer strings are cut in messages: a message is a sentence, not a dump.
+_LONGEST = 60
+
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
@@ -35,7 +38,8 @@ def describe(
     if isinstance(value, int | float):
         return f"the number {written or value}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        shown = value if len(value) <= _LONGEST else value[: _LONGEST - 1] + "…"
+        return f"the string {shown!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
