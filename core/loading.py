@@ -317,6 +317,8 @@ class _Builder:
                             self.lint_yaml11(text_value, text_value, mark)
                         key_line = mark.line + 1
                         key_column = mark.column + 1
+                        if event.anchor is not None:  # `&a key: …`: *a is the key's text
+                            self.anchor_key(event, plain, key_line, key_column)
                         # Most entries are `key: plain value`: take the value right here,
                         # with locals only, and hand anything else to the loop.
                         pending = get_event()
@@ -533,6 +535,11 @@ class _Builder:
         # Aliased nodes are shared, not copied: re-position a shallow copy only.
         return AliasNode(shared, line, column), size
 
+    def anchor_key(self, event: Any, plain: bool, line: int, column: int) -> None:
+        text: str = event.value
+        value = resolve_plain(text) if plain else text
+        self.anchors[event.anchor] = (Node(SCALAR, value, line, column, None, text), 1)
+
     def complex_key(self, top: _Frame, node: Node) -> None:
         if node.kind != SCALAR:
             self.problem(
@@ -617,6 +624,9 @@ class _Builder:
         standard = _STANDARD_TAGS.get(tag)
         if standard is not None:
             return Node(SCALAR, self.coerce(text, standard, mark), line, column)
+        if tag == "!":
+            # The non-specific tag: a string, whatever it looks like (YAML 1.2, 6.9.1).
+            return Node(SCALAR, text, line, column)
         directive = self.tag(event)
         value: Any = resolve_plain(text) if event.style == "" else text
         return Node(SCALAR, value, line, column, directive, text if event.style == "" else None)

@@ -63,13 +63,16 @@ def resolve_layers(
     active_names = {v.layer for v in activation.verdicts if v.active}
     problems = list(loaded.set_problems)
     # A syntax error stops the reading of its file: in a multi-document file it hides
-    # the documents after it, so it shows while any of the file's layers is on.
+    # the documents after it, so it shows while any of the file's layers is on. An
+    # inactive layer's metadata problems are told too: a condition that cannot be read
+    # is why it is inactive.
     active_files = {layer.display for layer in tree.active}
     problems += [
         p
         for p in loaded.layer_problems
         if p.layer in active_names
         or p.layer is None
+        or p.code == "activation"
         or (p.code == "syntax" and p.file in active_files)
     ]
     problems += activation.problems
