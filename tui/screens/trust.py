@@ -21,6 +21,8 @@ from core.trust import SchemaCode
 
 class TrustScreen(ModalScreen[SchemaCode | None]):
     CSS_PATH = "trust.tcss"
+    # The safe answer has the focus: an Enter typed ahead does not trust.
+    AUTO_FOCUS = "#not-now"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "not_now", "Not now", id="trust.not_now"),
@@ -54,10 +56,6 @@ class TrustScreen(ModalScreen[SchemaCode | None]):
             with Horizontal(id="trust-buttons"):
                 yield Button("Trust", id="trust", variant="warning")
                 yield Button("Not now", id="not-now", variant="primary")
-
-    def on_mount(self) -> None:
-        # The safe answer has the focus: an Enter typed ahead does not trust.
-        self.query_one("#not-now", Button).focus()
 
     @on(Button.Pressed, "#trust")
     def _trust(self) -> None:
