@@ -111,12 +111,20 @@ def display_path(path: Path, root: Path) -> str:
     return absolute.as_posix()
 
 
+def _is_file(path: Path) -> bool:
+    """`Path.is_file`, but a directory we may not look into holds no file."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def find_sops_config(start: Path) -> Path | None:
     """The `.sops.yaml` sops would use for files in `start`: there or in a parent."""
     directory = Path(os.path.abspath(start))
     for _ in range(_SOPS_MAX_DEPTH):
         candidate = directory / SOPS_CONFIG_NAME
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
         if directory.parent == directory:
             break
@@ -131,7 +139,7 @@ def _find_sops_yml(start: Path, stop: Path | None) -> Path | None:
         if stop is not None and stop.parent == directory:
             return None
         candidate = directory / ".sops.yml"
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
         if directory.parent == directory:
             break
