@@ -55,7 +55,9 @@ async def test_trusting_from_the_question_validates(
             "the schema's problem",
         )
         assert trust_store.entry(untrusted_set) is not None
-        assert "trusted schema.py" in " ".join(run.notices())
+        await run.wait_for(
+            lambda: "trusted schema.py" in " ".join(run.notices()), "the trust notice"
+        )
 
 
 async def test_not_now_keeps_the_code_unrun_and_does_not_nag(
