@@ -38,6 +38,28 @@ class UserPattern(Protocol):
     def search(self, text: str, /) -> object | None: ...
 
 
+class _Re2Pattern:
+    """An RE2 pattern that also takes text Python's own codecs would not encode.
+
+    RE2 matches UTF-8; a string from the process environment may hold lone
+    surrogates (`os.environ` keeps undecodable bytes that way). Such text is searched
+    with each of those replaced by U+FFFD instead of raising.
+    """
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, compiled: re2._Regexp[str], pattern: str) -> None:
+        self._compiled = compiled
+        self.pattern = pattern
+
+    def search(self, text: str, /) -> object | None:
+        try:
+            return self._compiled.search(text)
+        except UnicodeEncodeError:
+            cleaned = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            return self._compiled.search(cleaned)
+
+
 def _options() -> re2.Options:
     options = re2.Options()
     # RE2 would print its own parse errors to stderr; they come back as messages here.
@@ -53,12 +75,12 @@ def compile_user_regex(text: str) -> tuple[UserPattern | None, str | None]:
     lookbehind, which RE2 lacks". Never raises.
     """
     try:
-        compiled: UserPattern = re2.compile(_END_OF_TEXT.sub(r"\1\\z", text), _options())
+        compiled = re2.compile(_END_OF_TEXT.sub(r"\1\\z", text), _options())
     except re2.error as error:
         return None, _reason(text, error)
-    except (TypeError, ValueError) as error:  # a NUL or a lone surrogate, say
+    except (TypeError, ValueError) as error:  # a lone surrogate, say
         return None, f"cannot be compiled: {error}"
-    return compiled, None
+    return _Re2Pattern(compiled, text), None
 
 
 def _reason(text: str, error: re2.error) -> str:

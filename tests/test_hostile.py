@@ -71,6 +71,22 @@ def test_a_catastrophic_regex_runs_in_linear_time(
     assert resolution.verdict("o") is not None and not resolution.verdict("o").active  # type: ignore[union-attr]
 
 
+def test_an_undecodable_environment_value_is_matched_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.environ keeps bytes that are not UTF-8 as lone surrogates; RE2 wants UTF-8."""
+    monkeypatch.setenv("X", "a\udcff")
+    write(
+        tmp_path,
+        {
+            "base.yml": "a: 1\n",
+            "overrides/o.yml": "_metadata:\n  conditions:\n    env:\n      X: {regex: '^a'}\n",
+        },
+    )
+    verdict = ConfigSet(tmp_path).resolve().verdict("o")
+    assert verdict is not None and verdict.active
+
+
 @pytest.mark.parametrize(
     ("pattern", "named"),
     [
