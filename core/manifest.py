@@ -306,7 +306,17 @@ def load_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
         )
         return ()
 
-    if not manifest_path.is_file():
+    if not _is_file(manifest_path):
+        if os.path.lexists(manifest_path):
+            # A directory, a FIFO (reading it would block), a dangling link: say so.
+            problems.append(
+                Problem(
+                    severity="error",
+                    message=f"{MANIFEST_NAME} is not a regular file; it is not read",
+                    file=MANIFEST_NAME,
+                    code="manifest",
+                )
+            )
         return default(default_base()), problems
 
     display = MANIFEST_NAME

@@ -262,6 +262,13 @@ def test_a_manifest_nested_too_deep(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 2 and "internal error" not in err
 
 
+def test_a_manifest_that_is_not_a_file_is_not_silently_ignored(tmp_path: Path) -> None:
+    write(tmp_path, {"base.yml": "a: 1\n"})
+    os.mkfifo(tmp_path / "confscope.toml")  # reading it would block forever
+    problems = ConfigSet(tmp_path).resolve().problems
+    assert [(p.file, p.severity) for p in problems] == [("confscope.toml", "error")]
+
+
 def test_why_with_unicode_digits_and_an_empty_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
