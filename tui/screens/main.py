@@ -23,7 +23,6 @@ from textual.worker import Worker, WorkerState
 from core.configset import ConfigSet
 from core.context import NO_TYPE
 from core.model import KeyPath, Problem, parse_path
-from core.trust import SchemaCode
 from core.watching import watch_changes, watch_roots
 from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
@@ -31,7 +30,7 @@ from tui.editor import editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.plain import PlainScreen
-from tui.screens.trust import TrustScreen
+from tui.screens.trust import TrustQuestion
 from tui.view import View, filter_paths, resolve_view
 from tui.whatif import cycle
 from tui.widgets.config_tree import ConfigTree
@@ -106,7 +105,7 @@ class MainScreen(PlainScreen[None]):
         self._detail_path: KeyPath | None = None
         self._go_to_after_resolve: KeyPath | None = None
         self._untold: list[str] = []  # why the shown tree is being refreshed
-        self._trust_asked: set[str | None] = set()  # schema digests asked about
+        self.trust_question = TrustQuestion(self, config_set, self.request_resolve)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -167,34 +166,8 @@ class MainScreen(PlainScreen[None]):
                 severity="warning",
             )
         self._start_watching(view)
-        code = view.trust_question
-        if code is not None and code.digest not in self._trust_asked:
-            self.ask_trust(code, view.trust_changed)
-
-    # -- trust ---------------------------------------------------------------------------
-
-    def ask_trust(self, code: SchemaCode, changed: bool = False) -> None:
-        """Show the schema's code and ask whether to trust it (once per version)."""
-        if isinstance(self.app.screen, TrustScreen):
-            return
-        self._trust_asked.add(code.digest)
-        self.app.push_screen(TrustScreen(code, changed), self._trust_answered)
-
-    def _trust_answered(self, code: SchemaCode | None) -> None:
-        if code is None:
-            self.notify(
-                "The schema was not run. Choose its warning in the problems panel to be asked"
-                " again, or run 'confscope trust'.",
-                title="not trusted",
-            )
-            return
-        try:
-            self.config_set.trust(code)
-        except OSError as error:
-            store = self.config_set.trust_store.file
-            self.notify(f"cannot write {store}: {error.strerror or error}", severity="error")
-            return
-        self.request_resolve(f"trusted {code.display}")
+        if view.trust_question is not None:
+            self.trust_question.offer(view.trust_question, view.trust_changed)
 
     def _show(self, view: View) -> None:
         layers = view.resolution.layers
@@ -320,7 +293,7 @@ class MainScreen(PlainScreen[None]):
     def jump_to_problem(self, problem: Problem) -> None:
         question = self.view.trust_question if self.view is not None else None
         if problem.code == "untrusted-schema" and question is not None:
-            self.ask_trust(question, self.view.trust_changed if self.view else False)
+            self.trust_question.ask(question, self.view.trust_changed if self.view else False)
         elif problem.path and self.view is not None:
             self.go_to(parse_path(problem.path))
         elif problem.file and problem.line and self.view is not None:

@@ -7,6 +7,7 @@ file. The answer is the `SchemaCode` to trust (exactly the bytes shown), or None
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -16,7 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
+from core.configset import ConfigSet
 from core.trust import SchemaCode
+from tui.screens.plain import PlainScreen
 
 
 class TrustScreen(ModalScreen[SchemaCode | None]):
@@ -67,3 +70,46 @@ class TrustScreen(ModalScreen[SchemaCode | None]):
 
     def action_not_now(self) -> None:
         self.dismiss(None)
+
+
+class TrustQuestion:
+    """Asks about a screen's set once per version of its schema, and records the answer.
+
+    `resolve` is called with the reason (``trusted schema.py``) once trust is stored.
+    """
+
+    def __init__(
+        self, screen: PlainScreen[None], config_set: ConfigSet, resolve: Callable[[str], None]
+    ) -> None:
+        self.screen = screen
+        self.config_set = config_set
+        self.resolve = resolve
+        self.asked: set[str | None] = set()  # schema digests asked about
+
+    def offer(self, code: SchemaCode, changed: bool) -> None:
+        """Ask, unless this version of the schema was asked about already."""
+        if code.digest not in self.asked:
+            self.ask(code, changed)
+
+    def ask(self, code: SchemaCode, changed: bool = False) -> None:
+        """Show the schema's code and ask whether to trust it."""
+        if isinstance(self.screen.app.screen, TrustScreen):
+            return
+        self.asked.add(code.digest)
+        self.screen.app.push_screen(TrustScreen(code, changed), self._answered)
+
+    def _answered(self, code: SchemaCode | None) -> None:
+        if code is None:
+            self.screen.notify(
+                "The schema was not run. Choose its warning in the problems panel to be asked"
+                " again, or run 'confscope trust'.",
+                title="not trusted",
+            )
+            return
+        try:
+            self.config_set.trust(code)
+        except OSError as error:
+            store = self.config_set.trust_store.file
+            self.screen.notify(f"cannot write {store}: {error.strerror or error}", severity="error")
+            return
+        self.resolve(f"trusted {code.display}")
