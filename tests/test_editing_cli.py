@@ -64,7 +64,7 @@ def test_a_value_the_schema_refuses_is_not_written(
     samples: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = snapshot(samples)
-    code, out, err = run(capsys, "-C", str(samples), "set", "database.port", "abc")
+    code, out, err = run(capsys, "-C", str(samples), "--trust", "set", "database.port", "abc")
     assert code == 1 and out == ""
     assert "the schema refuses 'abc'" in err and "valid integer" in err
     assert "Traceback" not in err
