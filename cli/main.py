@@ -24,6 +24,7 @@ from core.compare import differences
 from core.configset import ConfigSet, Resolution
 from core.context import NO_TYPE
 from core.editing import EditPlan, prepare_set, prepare_unset, write_plan
+from core.history import GitHistory, node_history
 from core.model import Problem, format_path, parse_path
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -241,10 +242,11 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
         print(f"confscope: no key {args.key} in the merged config{hint}", file=sys.stderr)
         return EXIT_REFUSED
     problems = resolution.problems_at(path)
+    history = node_history(GitHistory(), resolution, node)
     if args.format == "json":
-        print_json(render.why_json(path, node, args.reveal))
+        print_json(render.why_json(path, node, args.reveal, history))
     else:
-        sys.stdout.write(render.why_text(path, node, problems, args.reveal))
+        sys.stdout.write(render.why_text(path, node, problems, args.reveal, history))
     # The value explained is wrong: a script must not take it as good.
     return EXIT_REFUSED if any(p.severity == "error" for p in problems) else EXIT_OK
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.compare import Difference
 from core.configset import Resolution
+from core.history import LineHistory, NodeHistory
 from core.merging import Removal
 from core.model import (
     BEATEN,
@@ -174,12 +175,16 @@ def type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any]:
+def why_json(
+    path: KeyPath, node: Merged, reveal: bool = False, history: NodeHistory | None = None
+) -> dict[str, Any]:
     policy = Reveal(reveal)
+    beaten = history.beaten if history is not None else (None,) * len(node.overridden)
     return {
         "path": format_path(path),
         **source_dict(node, reveal),
         "directive": node.directive,
+        "history": _history_dict(history.winner if history is not None else None),
         "overridden": [
             {
                 "layer": d.layer,
@@ -189,8 +194,9 @@ def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any
                 "value": policy.value(node, d.value),
                 "directive": d.directive,
                 "relation": d.relation,
+                "history": _history_dict(h),
             }
-            for d in node.overridden
+            for d, h in zip(node.overridden, beaten, strict=True)
         ],
         "interpolation": [
             {
@@ -203,11 +209,24 @@ def why_json(path: KeyPath, node: Merged, reveal: bool = False) -> dict[str, Any
     }
 
 
-def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: bool) -> str:
+def _history_dict(history: LineHistory | None) -> dict[str, Any] | None:
+    return history.to_dict() if history is not None else None
+
+
+def why_text(
+    path: KeyPath,
+    node: Merged,
+    problems: Sequence[Problem],
+    reveal: bool,
+    history: NodeHistory | None = None,
+) -> str:
     policy = Reveal(reveal)
     value = policy.plain(node)
     head = f"{format_path(path)} = {compact(value)}  ({type_name(node.plain())})"
     lines = [head, f"  from     {node.layer}  {node.file}:{node.line}:{node.column}"]
+    if history is not None and history.winner is not None:
+        lines.append(f"  changed  {history.winner}")
+    changed = history.by_origin(node) if history is not None else {}
     if node.directive:
         lines.append(f"  directive {node.directive}")
     raw = node.node.value
@@ -224,6 +243,8 @@ def why_text(path: KeyPath, node: Merged, problems: Sequence[Problem], reveal: b
             for d in reversed(definitions):
                 shown = compact(policy.value(node, d.value))
                 lines.append(f"    {d.layer:<{width}} {d.origin}  {shown}")
+                if changed.get(d.origin) is not None:
+                    lines.append(f"    {'':<{width}} changed {changed[d.origin]}")
     if not node.overridden:
         lines.append(f"  {BEATEN:<8} {NOTHING_BEATEN}")
     for problem in problems:
