@@ -18,6 +18,7 @@ from textual.widgets import Input
 
 from core.activation import Context
 from core.configset import ConfigSet
+from core.history import GitHistory
 from core.whatif import WhatIf
 from tui.commands import binding_commands, main_screen_commands
 from tui.screens.file_viewer import FileViewerScreen
@@ -42,10 +43,13 @@ class ConfscopeApp(App[int]):
         context: Context | None = None,
         *,
         trust_schema: bool = False,
+        history: bool = True,
         **context_kwargs: Any,
     ) -> None:
         super().__init__()
         self.config_set = ConfigSet(root, trust_schema=trust_schema)
+        # git blame in the why pane; off where a test needs the screen not to move.
+        self.history = GitHistory() if history else None
         self.initial_whatif = (
             whatif_from_context(context)
             if context is not None
@@ -56,7 +60,7 @@ class ConfscopeApp(App[int]):
     def on_mount(self) -> None:
         # Pushed, not returned by `get_default_screen`: a default screen's CSS_PATH is
         # never loaded.
-        self.push_screen(MainScreen(self.config_set, self.initial_whatif))
+        self.push_screen(MainScreen(self.config_set, self.initial_whatif, self.history))
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed right after one that focuses an input (`/` then a quick "max", or

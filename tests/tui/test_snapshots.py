@@ -1,7 +1,8 @@
 """Snapshots of the app on `sample_configs/` at a fixed terminal size.
 
 The environment is pinned (`machine_free`: HOME and PATH only, linux) so a snapshot
-shows the same on every machine. After a deliberate change to what the app shows:
+shows the same on every machine, and git history is off (sample_configs/ is committed:
+its blame moves with every commit). After a deliberate change to what the app shows:
 `pytest tests/tui/test_snapshots.py --snapshot-update`, then look at the SVGs.
 """
 
@@ -62,12 +63,12 @@ def settled(
 
 
 def test_main_screen_says_why_a_value_won(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("database.pool.max_size"))
 
 
 def test_help_screen(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=settled(press=("question_mark",)))
 
 
@@ -83,10 +84,10 @@ def test_matrix_screen(snap_compare: Compare) -> None:
         )
         await steady(pilot)
 
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_matrix)
 
 
 def test_broken_type_shows_its_problems(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="broken")
+    app = ConfscopeApp(SAMPLES, base_override_type="broken", history=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("api.port"))

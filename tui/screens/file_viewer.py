@@ -1,4 +1,7 @@
-"""A layer file, read-only, with YAML highlighting, scrolled to the line of a value."""
+"""A layer file, read-only, with YAML highlighting, scrolled to the line of a value.
+
+It shows other text read-only too (git's history of a line): give a title and no language.
+"""
 
 from __future__ import annotations
 
@@ -19,19 +22,31 @@ class FileViewerScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="viewer.quit"),
     ]
 
-    def __init__(self, display: str, text: str, line: int, column: int = 1) -> None:
+    def __init__(
+        self,
+        display: str,
+        text: str,
+        line: int,
+        column: int = 1,
+        *,
+        title: str | None = None,
+        language: str | None = "yaml",
+    ) -> None:
         super().__init__()
         self.display_name = display
+        self.title_text = title
+        self.language = language
         self.source_text = text
         self.line = max(line, 1)
         self.column = max(column, 1)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="viewer-frame") as frame:
-            frame.border_title = f"{self.display_name}:{self.line}:{self.column} (read-only)"
+            where = f"{self.display_name}:{self.line}:{self.column}"
+            frame.border_title = f"{self.title_text or where} (read-only)"
             yield TextArea(
                 self.source_text,
-                language="yaml",
+                language=self.language,
                 read_only=True,
                 show_line_numbers=True,
                 soft_wrap=False,

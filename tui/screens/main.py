@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from core.configset import ConfigSet
 from core.context import NO_TYPE
+from core.history import GitHistory
 from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
 from core.whatif import WhatIf
@@ -50,6 +51,7 @@ class MainScreen(PlainScreen[None]):
         Binding("g", "go_to", "Go to key", id="main.go_to"),
         Binding("o", "view_source", "View source", id="main.view_source"),
         Binding("e", "edit", "Edit in $EDITOR", id="main.edit"),
+        Binding("h", "line_history", "Line history (git log)", show=False, id="main.line_history"),
         Binding("n", "next_environment", "Next env", id="main.next_environment"),
         Binding("t", "next_override_type", "Next type", id="main.next_override_type"),
         Binding("f", "force_layer", "Force layer", id="main.force_layer"),
@@ -91,9 +93,20 @@ class MainScreen(PlainScreen[None]):
     class FilesChanged(Message):
         paths: set[Path]
 
-    def __init__(self, config_set: ConfigSet, whatif: WhatIf) -> None:
+    @dataclass
+    class LineLog(Message):
+        """`git log -L` for a line, read in a worker; None outside git."""
+
+        display: str
+        line: int
+        text: str | None
+
+    def __init__(
+        self, config_set: ConfigSet, whatif: WhatIf, history: GitHistory | None = None
+    ) -> None:
         super().__init__()
         self.config_set = config_set
+        self.history = history
         self.whatif = whatif
         self.initial_whatif = whatif
         self.view: View | None = None
@@ -113,7 +126,7 @@ class MainScreen(PlainScreen[None]):
                 yield FilterBar(id="filter")
                 yield ConfigTree(self.colours, id="tree")
             with Vertical(id="right"):
-                yield DetailPane(self.colours, id="detail")
+                yield DetailPane(self.colours, history=self.history, id="detail")
                 yield LayersPanel(self.colours, id="layers")
         yield ProblemsPanel(id="problems")
         yield Footer()
@@ -194,7 +207,10 @@ class MainScreen(PlainScreen[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        what = "watching files" if event.worker.group == "watch" else "resolving the config set"
+        what = {
+            "watch": "watching files",
+            "history": "reading the git history",
+        }.get(event.worker.group, "resolving the config set")
         self.config_tree.loading = False
         self.notify(f"{type(error).__name__}: {error}", title=f"{what} failed", severity="error")
         if self.view is None and event.worker.group == "resolve":
@@ -338,6 +354,32 @@ class MainScreen(PlainScreen[None]):
         if failure is not None:
             self.notify(failure, severity="warning")
         self.request_resolve()
+
+    def action_line_history(self) -> None:
+        source = self._source()
+        if source is None:
+            return
+        if self.history is None:
+            self.notify("Git history is switched off.", severity="warning")
+            return
+        path, display, line, _column = source
+        self._line_log(self.history, path, display, line)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _line_log(self, history: GitHistory, path: Path, display: str, line: int) -> None:
+        self.post_message(self.LineLog(display, line, history.log(path, line)))
+
+    def on_main_screen_line_log(self, message: LineLog) -> None:
+        if message.text is None:
+            self.notify(
+                f"{message.display} is not in a git work tree (or git is not installed).",
+                severity="warning",
+            )
+            return
+        title = f"git log -L {message.line},{message.line}:{message.display}"
+        self.app.push_screen(
+            FileViewerScreen(message.display, message.text, 1, title=title, language=None)
+        )
 
     def action_next_environment(self) -> None:
         if self.view is not None:

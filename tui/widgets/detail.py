@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from time import monotonic
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
+from core.history import GitHistory, LineHistory, NodeHistory, node_history
 from core.model import (
     BEATEN,
     MERGED_OVER,
@@ -17,6 +21,7 @@ from core.model import (
     Definition,
     KeyPath,
     Merged,
+    Origin,
     Problem,
     format_path,
 )
@@ -50,9 +55,21 @@ class DetailPane(VerticalScroll):
     }
     """
 
-    def __init__(self, colours: LayerColours, *, id: str | None = None) -> None:
+    @dataclass
+    class HistoryFound(Message):
+        """git's answer for the node the pane showed when it asked."""
+
+        view: View
+        path: KeyPath
+        history: NodeHistory
+
+    def __init__(
+        self, colours: LayerColours, *, history: GitHistory | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.colours = colours
+        self.history = history
+        self._showing: tuple[View, KeyPath] | None = None
         self.border_title = "why this value"
         self.text = Text()
         self._shown_at = 0.0
@@ -91,6 +108,7 @@ class DetailPane(VerticalScroll):
             self._timer = None
         self._pending = None
         self._shown_at = monotonic()
+        self._showing = None
         if view is None:
             self.text = Text("The config set could not be resolved; see the problems below.")
         elif path is None and not view.root.value:
@@ -98,16 +116,38 @@ class DetailPane(VerticalScroll):
         elif path is None:
             self.text = Text("Move the cursor onto a key to see where its value came from.")
         else:
+            self.text = self._describe(view, path, None)
             node = view.root.get(path)
-            problems = view.problems_by_path.get(path, [])
-            below = sum(
-                len(found)
-                for other, found in view.problems_by_path.items()
-                if len(other) > len(path) and other[: len(path)] == path
-            )
-            self.text = describe(path, node, problems, below, self.colours)
+            if node is not None and node.file and self.history is not None:
+                self._showing = (view, path)
+                self._find_history(self.history, view, path, node)
         self.border_title = "why this value"
         self._render_text(self.text)
+
+    def _describe(self, view: View, path: KeyPath, history: NodeHistory | None) -> Text:
+        node = view.root.get(path)
+        problems = view.problems_by_path.get(path, [])
+        below = sum(
+            len(found)
+            for other, found in view.problems_by_path.items()
+            if len(other) > len(path) and other[: len(path)] == path
+        )
+        return describe(path, node, problems, below, self.colours, history)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _find_history(self, history: GitHistory, view: View, path: KeyPath, node: Merged) -> None:
+        # git runs here, never on the UI thread; most answers come from the cache.
+        found = node_history(history, view.resolution, node)
+        if found.known:
+            self.post_message(self.HistoryFound(view, path, found))
+
+    def on_detail_pane_history_found(self, message: HistoryFound) -> None:
+        message.stop()
+        showing = self._showing
+        if showing is None or showing[0] is not message.view or showing[1] != message.path:
+            return  # the cursor moved on
+        self.text = self._describe(message.view, message.path, message.history)
+        self.query_one("#detail-body", Static).update(self.text)
 
     def show_layer(self, view: View | None, name: str) -> None:
         """Describe the layer `name`: where it is, what it wants, and its verdict."""
@@ -163,13 +203,14 @@ def describe(
     problems: list[Problem],
     problems_below: int,
     colours: LayerColours,
+    history: NodeHistory | None = None,
 ) -> Text:
     text = Text()
     text.append(format_path(path) + "\n", style="bold underline")
     if node is None:
         text.append("This key is not in the merged config.\n", style="italic")
     else:
-        _describe_node(text, node, colours)
+        _describe_node(text, node, colours, history)
     if problems or problems_below:
         text.append("\nproblems\n", style="bold")
         for problem in problems:
@@ -184,7 +225,9 @@ def describe(
     return text
 
 
-def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
+def _describe_node(
+    text: Text, node: Merged, colours: LayerColours, history: NodeHistory | None
+) -> None:
     shown = value_text(node, width=400) if node.kind else scalar_text(Reveal().scalar(node))
     _row(text, "value", shown, value_style(node))
     _row(text, "type", type_name(node))
@@ -194,6 +237,9 @@ def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
         origin.append(" ")
     origin.append(f"{node.file}:{node.line}:{node.column}")
     _row(text, "from", origin)
+    if history is not None and history.winner is not None:
+        _row(text, "changed", history_text(history.winner))
+    changed = history.by_origin(node) if history is not None else {}
     _row(text, "directive", node.directive or "none", "" if node.directive else "dim")
     raw = node.node.value
     if isinstance(raw, str) and "$" in raw and raw != node.value:
@@ -211,17 +257,31 @@ def _describe_node(text: Text, node: Merged, colours: LayerColours) -> None:
     merged = node.merged_over
     if merged:
         text.append(f"{MERGED_OVER} {len(merged)} (highest priority first)\n", style="bold")
-        _definitions(text, node, merged, colours, "")
+        _definitions(text, node, merged, colours, "", changed)
     beaten = node.beaten
     if beaten:
         text.append(f"{BEATEN} {len(beaten)} (highest priority first)\n", style="bold")
-        _definitions(text, node, beaten, colours, "strike dim")
+        _definitions(text, node, beaten, colours, "strike dim", changed)
     elif not merged:
         text.append(f"{BEATEN} {NOTHING_BEATEN}\n", style="dim")
 
 
+def history_text(history: LineHistory) -> Text:
+    if not history.committed:
+        return Text("not committed yet", style="bold yellow")
+    text = Text(history.short, style="bold")
+    text.append(f" {history.author} {history.date[:10]}  ")
+    text.append(history.summary, style="italic")
+    return text
+
+
 def _definitions(
-    text: Text, node: Merged, definitions: list[Definition], colours: LayerColours, style: str
+    text: Text,
+    node: Merged,
+    definitions: list[Definition],
+    colours: LayerColours,
+    style: str,
+    history: dict[Origin, LineHistory | None],
 ) -> None:
     policy = Reveal()
     for definition in reversed(definitions):
@@ -233,3 +293,8 @@ def _definitions(
             row.append(f"  {definition.directive}", style="dim")
         text.append_text(row)
         text.append("\n")
+        changed = history.get(definition.origin)
+        if changed is not None:
+            text.append("    changed ", style="dim")
+            text.append_text(history_text(changed))
+            text.append("\n")
