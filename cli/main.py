@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import keys, render, trust
+from cli import editor_schema, keys, render, trust
 from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
@@ -92,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     )
     unset.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     trust.add_parser(commands)
+    editor_schema.add_parser(commands)
     return top
 
 
@@ -174,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         "diff": diff,
         "set": set_value,
         "unset": unset_value,
+        "schema": editor_schema.run,
     }[args.command]
     return handler(config, args, options)
 
