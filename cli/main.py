@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import editor_schema, keys, render, trust
+from cli import completion, editor_schema, keys, render, trust
 from core.activation import Context
 from core.compare import differences
 from core.configset import ConfigSet, Resolution
@@ -93,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     unset.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     trust.add_parser(commands)
     editor_schema.add_parser(commands)
+    completion.add_parser(commands)
     return top
 
 
