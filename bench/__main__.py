@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import engine, tui
+from bench import completion, engine, tui
 from bench.generate import GeneratedSet, generate
 from bench.peers import PEERS
 from bench.table import Row, markdown, ms, text, times
@@ -39,6 +39,7 @@ PEAK_MAX_MB = 60.0
 TUI_FIRST_FRAME_SAMPLES_S = 1.0
 TUI_FIRST_FRAME_REFERENCE_S = 2.0
 TUI_WRITE_TO_TREE_S = 0.3
+TAB_COMPLETION_S = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,17 @@ class Bench:
         rows += guarded("peak memory (cold load)", self.memory)
         rows += guarded("scaling", self.scaling)
         rows += self.tui_rows()
+        rows += guarded("Tab: key paths (samples)", self.tab)
         return rows
+
+    def tab(self) -> list[Row]:
+        runs = self.plan.fast_runs
+        seconds, cpu = completion.tab_latency(SAMPLES, "why database.p", runs)
+        notes = (
+            f"CPU {cpu * 1000:.0f} ms; confscope as bash's completion runs it, whole process,"
+            " parser cache warm"
+        )
+        return tui_row("Tab: key paths (samples)", lambda: seconds, TAB_COMPLETION_S, notes)
 
     def vs_floor(self, value: Stat) -> str:
         return times(value.median_ms / self.floor_ms)

@@ -27,6 +27,7 @@ ROWS = (
     "TUI first frame (samples)",
     "TUI first frame (reference)",
     "TUI write → tree",
+    "Tab: key paths (samples)",
 )
 
 
