@@ -87,8 +87,10 @@ def no_plaintext_secrets(root: Path) -> int:
     Each file is checked alone, interpolated against an empty environment: a value is
     in the clear if the file holds its text, a `${VAR:-default}` default included.
     """
-    from core.configset import ConfigSet, expand_and_lint
+    from core.configset import ConfigSet
+    from core.expanding import expand_and_lint
     from core.merging import merge_layers
+    from core.secrets.policy import SecretKeys
 
     if not root.is_dir():
         print(f"confscope-hook: config set directory {root} does not exist", file=sys.stderr)
@@ -100,9 +102,10 @@ def no_plaintext_secrets(root: Path) -> int:
     if fatal:
         return EXIT_USAGE
     found = []
+    is_secret = SecretKeys(manifest.secret_pattern)
     for layer in layers:
         tree = merge_layers([layer]).root
-        found += expand_and_lint(tree, {}, manifest.secret_pattern)[1]
+        found += expand_and_lint(tree, {}, is_secret)[1]
     for problem in sorted(set(found), key=lambda p: p.sort_key()):
         print(problem)
     if found:

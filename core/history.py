@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.resolution import Resolution
     from core.model import Merged, Origin
+    from core.resolution import Resolution
 
 # A git that hangs (a network file system, a lock) must not hang a `why`.
 GIT_TIMEOUT = 10.0
@@ -59,7 +59,8 @@ class LineHistory:
     def __str__(self) -> str:
         if not self.committed:
             return "not committed yet"
-        return f"{self.short} {self.author} {self.date[:10]}  {self.summary}"
+        summary = self.summary if len(self.summary) <= 72 else self.summary[:71] + "…"
+        return f"{self.short} {self.author} {self.date[:10]}  {summary}"
 
 
 NOT_COMMITTED = LineHistory(None, "", "", "not committed yet")

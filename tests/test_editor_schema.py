@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -41,9 +42,10 @@ def model_set(tmp_path: Path) -> Path:
     return root
 
 
-def schema_of(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict:
+def schema_of(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict[str, Any]:
     assert main(["-C", str(root), "schema", *extra]) == 0
-    return json.loads(capsys.readouterr().out)
+    schema: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return schema
 
 
 def test_the_schema_is_the_models_with_descriptions_and_constraints(
