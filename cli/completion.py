@@ -263,9 +263,10 @@ environment_completer = _completer(lambda words, _p: words.conditions.get("envir
 layer_completer = _completer(lambda words, _p: words.layers)
 
 
-def attach_completers(parser: argparse.ArgumentParser) -> None:
-    """Completers by what an argument means; commands other helpers add are covered by
-    their names and dests."""
+def attach_completers(parser: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """Completers by what an argument means, so commands added later are covered by
+    their names and dests. Key paths only for the top-level `why`/`set`/`unset`
+    (`secrets set FILE KEY VALUE` starts with a file)."""
     from argcomplete.completers import DirectoriesCompleter
 
     by_dest: dict[str, Any] = {
@@ -279,9 +280,9 @@ def attach_completers(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                attach_completers(sub)
+                attach_completers(sub, top=False)
                 positionals = [a for a in sub._actions if not a.option_strings]
-                if name in KEY_COMMANDS and positionals:
+                if top and name in KEY_COMMANDS and positionals:
                     positionals[0].completer = key_completer
         elif action.dest in by_dest and not action.choices:
             action.completer = by_dest[action.dest]  # type: ignore[attr-defined]

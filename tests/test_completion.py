@@ -163,3 +163,20 @@ def test_set_words_read_keys_layers_and_conditions() -> None:
     words = SetWords(SAMPLES)
     assert "database.pool.max_size" in words.paths and "_metadata" not in words.paths
     assert "docker" in words.conditions["override_type"] and "base" in words.layers
+
+
+def test_key_paths_only_for_the_top_level_key_commands() -> None:
+    import argparse
+
+    from cli.completion import attach_completers, key_completer
+
+    top = argparse.ArgumentParser()
+    commands = top.add_subparsers(dest="command")
+    commands.add_parser("why").add_argument("key")
+    secrets = commands.add_parser("secrets").add_subparsers(dest="action")
+    secret_set = secrets.add_parser("set")
+    secret_set.add_argument("file")
+    attach_completers(top)
+    why_key = commands.choices["why"]._actions[-1]
+    assert getattr(why_key, "completer", None) is key_completer
+    assert getattr(secret_set._actions[-1], "completer", None) is None
