@@ -30,6 +30,7 @@ from tui.commands import GoToKeyProvider
 from tui.editor import editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
+from tui.screens.line_log import open_line_log
 from tui.screens.plain import PlainScreen
 from tui.screens.trust import TrustQuestion
 from tui.view import View, filter_paths, resolve_view
@@ -92,14 +93,6 @@ class MainScreen(PlainScreen[None]):
     @dataclass
     class FilesChanged(Message):
         paths: set[Path]
-
-    @dataclass
-    class LineLog(Message):
-        """`git log -L` for a line, read in a worker; None outside git."""
-
-        display: str
-        line: int
-        text: str | None
 
     def __init__(
         self, config_set: ConfigSet, whatif: WhatIf, history: GitHistory | None = None
@@ -363,23 +356,7 @@ class MainScreen(PlainScreen[None]):
             self.notify("Git history is switched off.", severity="warning")
             return
         path, display, line, _column = source
-        self._line_log(self.history, path, display, line)
-
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _line_log(self, history: GitHistory, path: Path, display: str, line: int) -> None:
-        self.post_message(self.LineLog(display, line, history.log(path, line)))
-
-    def on_main_screen_line_log(self, message: LineLog) -> None:
-        if message.text is None:
-            self.notify(
-                f"{message.display} is not in a git work tree (or git is not installed).",
-                severity="warning",
-            )
-            return
-        title = f"git log -L {message.line},{message.line}:{message.display}"
-        self.app.push_screen(
-            FileViewerScreen(message.display, message.text, 1, title=title, language=None)
-        )
+        open_line_log(self, self.history, path, display, line)
 
     def action_next_environment(self) -> None:
         if self.view is not None:
