@@ -180,3 +180,46 @@ def test_key_paths_only_for_the_top_level_key_commands() -> None:
     why_key = commands.choices["why"]._actions[-1]
     assert getattr(why_key, "completer", None) is key_completer
     assert getattr(secret_set._actions[-1], "completer", None) is None
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completes_key_paths_and_describes_commands(env: dict[str, str]) -> None:
+    fish = shutil.which("fish")
+    assert fish is not None
+    script = subprocess.run(
+        [BIN / "confscope", "completion", "fish"], env=env, capture_output=True, check=True
+    ).stdout.decode()
+
+    def complete_fish(line: str) -> list[str]:
+        done = subprocess.run(
+            [fish, "--no-config", "-c", f"{script}\ncomplete -C {json.dumps(line)}"],
+            env=env,
+            cwd=SAMPLES.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    keys = complete_fish("confscope -C sample_configs why database.p")
+    assert {"database.port", "database.password", "database.pool"} <= set(keys)
+    commands = dict(line.split("\t", 1) for line in complete_fish("confscope ") if "\t" in line)
+    assert commands["why"] == "why a key has its value"
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_registers_the_completion_after_compinit(env: dict[str, str]) -> None:
+    """What the docs tell zsh users to put in ~/.zshrc."""
+    zsh = shutil.which("zsh")
+    assert zsh is not None
+    rc = 'autoload -U compinit; compinit -u -D; eval "$(confscope completion zsh)"\n'
+    done = subprocess.run(
+        [zsh, "-f", "-c", rc + 'print -r -- "${_comps[confscope]}"'],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "_python_argcomplete"
