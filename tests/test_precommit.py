@@ -67,6 +67,13 @@ def test_the_hook_manifest_is_what_pre_commit_expects() -> None:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         assert hook["entry"].startswith("confscope-hook ") and hook["files"]
     assert "--all-types" not in by_id["confscope-validate"]["entry"]  # the front adds it
+    # and pre-commit's own schema for a hooks manifest agrees
+    check = subprocess.run(
+        [str(PRE_COMMIT), "validate-manifest", str(PROJECT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_pre_commit_try_repo_passes_a_clean_set_and_stops_a_plaintext_secret(
@@ -105,3 +112,36 @@ def test_pre_commit_try_repo_passes_a_clean_set_and_stops_a_plaintext_secret(
         " in plain text" in out[leaky]
     ), out[leaky]
     assert "hunter2" not in out[leaky]
+
+
+def test_the_hook_front_finds_every_tracked_set(tmp_path: Path) -> None:
+    from cli.hook import discover_sets
+
+    repo = a_repository(tmp_path / "repo", PRODUCTION)
+    (repo / "services" / "api").mkdir(parents=True)
+    (repo / "services" / "api" / "confscope.toml").write_text(MANIFEST)
+    commit(repo, "api", author="Alice Example", date="2024-01-03T00:00:00+00:00")
+    (repo / "untracked").mkdir()
+    (repo / "untracked" / "confscope.toml").write_text(MANIFEST)
+    assert discover_sets(repo) == [repo / "config", repo / "services" / "api"]
+    assert discover_sets(tmp_path) == [tmp_path]  # no repository: the directory itself
+
+
+def test_the_hook_front_passes_global_options_and_checks_inactive_layers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.hook import main as hook
+
+    for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE"):
+        monkeypatch.delenv(name, raising=False)
+
+    repo = a_repository(tmp_path / "repo", PRODUCTION + "  password: hunter2\n")
+    config = str(repo / "config")
+    # validate sees the leak only where the layer is active: --env is passed on
+    assert hook(["validate", "-C", config]) == 0
+    assert hook(["validate", "-C", config, "--env", "production"]) == 1
+    assert "plain text" in capsys.readouterr().out
+    assert hook(["no-plaintext-secrets", "-C", config]) == 1
+    out = capsys.readouterr().out
+    assert "overrides/production.yml:7:3" in out and "hunter2" not in out
+    assert hook(["no-plaintext-secrets", "-C", str(tmp_path / "nowhere")]) == 2
