@@ -30,6 +30,11 @@ METADATA_SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "description": "the layer's name (default: the file stem)"},
         "priority": {"type": "integer", "description": "higher wins; the base is lowest"},
         "description": {"type": "string", "description": "what this layer is for"},
+        "interpolation": {
+            "anyOf": [{"type": "boolean"}, {"enum": ["sh", "off"]}],
+            "description": 'true or "sh" expands ${...} in this layer; false or "off"'
+            " keeps it literal (default: the manifest's setting)",
+        },
         "conditions": {
             "type": "object",
             "description": "all must hold for the layer to be active",
@@ -62,6 +67,7 @@ METADATA_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
     },
+    "additionalProperties": False,
 }
 
 _RESOLVED_LATER_SCHEMA: dict[str, Any] = {

@@ -90,6 +90,8 @@ def test_the_layer_schema_requires_nothing_and_still_checks_names_and_types(
     assert errors({"database": {"port": 70000}})  # a constraint
     assert errors({"database": {"mode": "rx"}})  # a choice
     assert errors({"_metadata": {"conditions": {"enviroment": "x"}}})
+    assert errors({"_metadata": {"interpolation": "off"}}) == []
+    assert errors({"_metadata": {"interpolation": "maybe"}})
     # hover text survives the wrapping
     port = schema["$defs"]["Database"]["properties"]["port"]
     assert port["description"] == "its TCP port"
@@ -135,3 +137,12 @@ def test_a_schema_that_cannot_load_is_one_clear_line(
     assert main(["-C", str(model_set), "schema"]) == 1
     _out, err = capsys.readouterr()
     assert "schema.py:2" in err and "syntax error" in err and "Traceback" not in err
+
+
+def test_the_metadata_schema_knows_exactly_the_keys_the_engine_reads() -> None:
+    from core.layerschema import METADATA_SCHEMA
+    from core.metadata import CONDITION_KEYS, METADATA_KEYS
+
+    assert set(METADATA_SCHEMA["properties"]) == set(METADATA_KEYS)
+    conditions = METADATA_SCHEMA["properties"]["conditions"]["properties"]
+    assert set(conditions) == set(CONDITION_KEYS)
