@@ -44,6 +44,8 @@ def sessions(body: str) -> list[tuple[list[str], str]]:
 def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "CI", "DB_PORT"):
         monkeypatch.delenv(name, raising=False)
+    # The sets are committed here: `why` would name commits that move with every commit.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(DATA))
 
 
 def test_the_page_covers_every_tool() -> None:

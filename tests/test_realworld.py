@@ -26,6 +26,8 @@ DATA = Path(__file__).resolve().parent / "data" / "realworld"
 def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "CI"):
         monkeypatch.delenv(name, raising=False)
+    # The sets are committed here: `why` would name commits that move with every commit.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(DATA))
 
 
 def copy(name: str, tmp_path: Path) -> Path:
