@@ -85,6 +85,13 @@ def test_bash_completes_key_paths_of_the_set_named_by_C(env: dict[str, str]) -> 
     assert {"database.port", "database.password", "database.pool", "database.pool."} <= set(offered)
     assert all(word.startswith("database.p") for word in offered)
     assert "_metadata" not in complete("confscope -C sample_configs why ", env)
+    for command in ("set", "unset"):
+        assert "database.port" in complete(
+            f"confscope -C sample_configs {command} database.po", env
+        )
+    assert {"base", "docker", "local"} <= set(
+        complete("confscope -C sample_configs unset --layer ", env)
+    )
     # from any directory, with the set named by -C
     assert "database.pool.max_size" in complete(
         "confscope -C sample_configs why database.pool.m", env
