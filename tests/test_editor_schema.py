@@ -43,7 +43,7 @@ def model_set(tmp_path: Path) -> Path:
 
 
 def schema_of(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict[str, Any]:
-    assert main(["-C", str(root), "schema", *extra]) == 0
+    assert main(["-C", str(root), "--trust", "schema", *extra]) == 0
     schema: dict[str, Any] = json.loads(capsys.readouterr().out)
     return schema
 
@@ -134,7 +134,7 @@ def test_a_schema_that_cannot_load_is_one_clear_line(
     model_set: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (model_set / "schema.py").write_text("from pydantic import BaseModel\nclass App(BaseModel:\n")
-    assert main(["-C", str(model_set), "schema"]) == 1
+    assert main(["-C", str(model_set), "--trust", "schema"]) == 1
     _out, err = capsys.readouterr()
     assert "schema.py:2" in err and "syntax error" in err and "Traceback" not in err
 
@@ -146,3 +146,13 @@ def test_the_metadata_schema_knows_exactly_the_keys_the_engine_reads() -> None:
     assert set(METADATA_SCHEMA["properties"]) == set(METADATA_KEYS)
     conditions = METADATA_SCHEMA["properties"]["conditions"]["properties"]
     assert set(conditions) == set(CONDITION_KEYS)
+
+
+def test_an_untrusted_schema_is_not_run_for_the_json_schema_either(
+    model_set: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (model_set / "schema.py").write_text(MODEL + "\nraise SystemExit('the schema code ran')\n")
+    assert main(["-C", str(model_set), "schema"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "the schema code ran" not in err
+    assert "confscope trust" in err and "--trust" in err and err.count("\n") == 1
