@@ -173,8 +173,9 @@ class SetWords:
     """Key paths and condition values from the layer files of the set in `-C`."""
 
     def __init__(self, root: Path) -> None:
+        from core.layerfiles import layer_files
         from core.loading import read_file
-        from core.manifest import display_path, layer_files, load_manifest
+        from core.manifest import display_path, load_manifest
         from core.model import MAPPING
 
         self.paths: list[str] = []
