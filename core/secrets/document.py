@@ -1,0 +1,405 @@
+"""A sops YAML file read for rewriting: every leaf and comment with its span in the text.
+
+Encrypting, decrypting and editing a sops file here replace spans of its text and keep
+every other byte, so a changed secret changes its own line and nothing else. The reader
+walks libyaml's event stream (whose marks carry character offsets) and finds comments
+in the gaps between events, which is where YAML allows them.
+
+A comment belongs to a collection, and sops uses that collection's key path as the
+comment's AAD. Which one go-yaml v3 picks follows a layout rule this reader mirrors: a
+comment on the line of a value belongs to that value's collection; a comment on its own
+line belongs to the collection of what follows it, unless it is indented deeper than
+that and a collection closed in between, in which case it is that collection's foot.
+sops writes a comment inside a list as a list item (`- ENC[...,type:comment]`); those
+are comments here too, never list items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import _ruamel_yaml
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from core.model import KeyPath
+from core.secrets.values import Plain, go_plain, is_encrypted
+
+META_KEY = "sops"
+_BOM = "\ufeff"
+
+
+class DocumentError(Exception):
+    """The file cannot be handled as a sops YAML file; `line` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A scalar value of the data (or of the `sops:` block) and where it stands."""
+
+    path: KeyPath  # mapping keys and list indices
+    keys: tuple[str, ...]  # mapping keys only: what the AAD is made of
+    start: int
+    end: int
+    text: str
+    style: str  # "" plain, "'", '"', "|", ">"
+    tag: str | None
+    flow: bool  # inside a flow collection ([...] or {...})
+    line: int
+
+    @property
+    def aad(self) -> str:
+        return aad(self.keys)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.style in ("", "'", '"') and self.tag is None and is_encrypted(self.text)
+
+    def plain(self) -> Plain | None:
+        """The value go-yaml gives this scalar when it is not encrypted; None for null."""
+        if self.style or self.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:binary"):
+            return Plain(self.text, "str")
+        if self.tag is None or self.tag.startswith("tag:yaml.org,2002:"):
+            return go_plain(self.text)
+        return Plain(self.text, "str")
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment: `#text` on a line, or a sops list-item comment `- ENC[...]`.
+
+    `start`/`end` span the text after `#` (or, for an item, the whole `- ENC[...]`).
+    `keys` is the collection it belongs to; `candidates` are other plausible owners,
+    tried in order when opening a comment someone else's layout rules placed.
+    """
+
+    keys: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    item: bool
+    line: int
+    candidates: tuple[tuple[str, ...], ...]
+
+
+def aad(keys: tuple[str, ...]) -> str:
+    return ":".join(keys) + ":"
+
+
+@dataclass
+class Document:
+    text: str
+    leaves: list[Leaf] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    meta_span: tuple[int, int] | None = None  # from the `sops:` line to the block's end
+    meta_leaves: dict[KeyPath, Leaf] = field(default_factory=dict)
+    indent: int = 4  # the data's mapping indentation, to write a new `sops:` block alike
+
+
+class _Frame:
+    __slots__ = (
+        "column",
+        "container",
+        "flow",
+        "index",
+        "is_map",
+        "key",
+        "keys",
+        "meta",
+        "own_key",
+        "path",
+    )
+
+    def __init__(
+        self,
+        is_map: bool,
+        keys: tuple[str, ...],
+        path: KeyPath,
+        flow: bool,
+        meta: bool,
+        column: int,
+    ) -> None:
+        self.is_map = is_map
+        self.keys = keys
+        self.path = path
+        self.flow = flow
+        self.meta = meta
+        self.column = column
+        self.key: str | None = None  # a mapping's key waiting for its value
+        self.own_key: str | None = None  # this collection's key in its parent mapping
+        self.index = 0
+        self.container: Any = ({} if is_map else []) if meta else None
+
+
+def read(text: str) -> Document:
+    """Parse `text` (one YAML document whose top level is a mapping)."""
+    offset = 1 if text.startswith(_BOM) else 0
+    doc = Document(text)
+    parser = _ruamel_yaml.CParser(text)
+    stack: list[_Frame] = []
+    closed: list[_Frame] = []
+    scan = offset  # how far the text has been searched for comments
+    prev_keys: tuple[str, ...] | None = None  # the owner of the last content seen
+    prev_line_end = -1
+    documents = 0
+    meta_start = -1
+    indents: list[int] = []
+
+    def line_of(index: int) -> int:
+        return text.count("\n", 0, index) + 1
+
+    def comments_before(end: int, next_keys: tuple[str, ...], next_column: int) -> None:
+        nonlocal scan
+        gap_start = scan
+        scan = max(scan, end)
+        for start, stop in _comment_spans(text, gap_start, end):
+            line_start = text.rfind("\n", 0, start) + 1
+            column = start - line_start
+            inline = prev_line_end >= 0 and line_start <= prev_line_end and prev_keys is not None
+            foot = closed[0].keys if closed else None
+            if inline and prev_keys is not None:
+                owner = prev_keys
+            elif foot is not None and column > next_column:
+                owner = foot
+            else:
+                owner = next_keys
+            candidates = tuple(
+                dict.fromkeys(k for k in (owner, next_keys, prev_keys, foot) if k is not None)
+            )
+            if any(f.meta for f in stack):
+                continue  # comments inside the `sops:` block are not data
+            doc.comments.append(
+                Comment(
+                    owner,
+                    start + 1,
+                    stop,
+                    text[start + 1 : stop],
+                    False,
+                    line_of(start),
+                    candidates,
+                )
+            )
+
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                break
+            kind = type(event)
+            if kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise DocumentError(
+                        "the file holds more than one YAML document; confscope reads sops"
+                        " files of one document",
+                        event.start_mark.line + 1,
+                    )
+                continue
+            if kind is StreamEndEvent:
+                comments_before(len(text), (), 0)
+                break
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                closed.append(frame)
+                scan = max(scan, event.start_mark.index + offset) if frame.flow else scan
+                if frame.meta:
+                    _store_meta(stack, frame)
+                    if stack and not stack[-1].meta and meta_start >= 0:
+                        doc.metadata = frame.container
+                        doc.meta_span = (meta_start, -1)
+                continue
+            if kind not in (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent):
+                continue
+            mark = event.start_mark
+            start = mark.index + offset
+            line = mark.line + 1
+            if kind is AliasEvent or getattr(event, "anchor", None) is not None:
+                raise DocumentError(
+                    "anchors and aliases are not supported in a sops file (sops expands"
+                    " them when it writes); write the values out",
+                    line,
+                )
+            parent = stack[-1] if stack else None
+            if parent is None and kind is not MappingStartEvent:
+                raise DocumentError("the top level must be a mapping of keys", line)
+            # Where this content goes, for the comments before it.
+            if parent is None:
+                owner: tuple[str, ...] = ()
+            elif kind is not ScalarEvent and not event.flow_style and parent.key is not None:
+                owner = (*parent.keys, parent.key)  # a block collection starts at its first item
+            else:
+                owner = parent.keys
+            is_key = parent is not None and parent.is_map and parent.key is None
+            is_comment_item = (
+                kind is ScalarEvent
+                and parent is not None
+                and not parent.is_map
+                and event.style in ("", None)
+                and event.tag is None
+                and is_encrypted(event.value)
+                and event.value.endswith(",type:comment]")
+            )
+            comments_before(start, owner, mark.column)
+            closed.clear()
+            end = event.end_mark.index + offset
+            if meta_start >= 0 and doc.meta_span is not None and doc.meta_span[1] == -1:
+                doc.meta_span = (meta_start, _line_start(text, start))
+            if kind is ScalarEvent:
+                scan = max(scan, end)
+                prev_keys = owner
+                prev_line_end = text.find("\n", end)
+                prev_line_end = len(text) if prev_line_end < 0 else prev_line_end
+                if parent is None:
+                    raise DocumentError("the top level must be a mapping of keys", line)
+                if is_key:
+                    key = _key_text(event, line)
+                    if key in parent.container if parent.meta else False:
+                        raise DocumentError(f"duplicate key {key!r}", line)
+                    parent.key = key
+                    if len(stack) == 1 and key == META_KEY:
+                        meta_start = _line_start(text, start)
+                    elif len(stack) == 2 and not stack[0].meta and not parent.meta:
+                        indents.append(mark.column)
+                    continue
+                if is_comment_item:
+                    dash = text.rfind("-", 0, start)
+                    doc.comments.append(
+                        Comment(owner, dash, end, event.value, True, line, (owner,))
+                    )
+                    continue
+                style = event.style or ""
+                path: KeyPath
+                keys: tuple[str, ...]
+                if parent.is_map:
+                    parent_key = parent.key or ""
+                    path = (*parent.path, parent_key)
+                    keys = (*parent.keys, parent_key)
+                    parent.key = None
+                else:
+                    path = (*parent.path, parent.index)
+                    keys = parent.keys
+                    parent_key = None
+                    parent.index += 1
+                leaf = Leaf(
+                    path,
+                    keys,
+                    start,
+                    end,
+                    event.value,
+                    style,
+                    event.tag,
+                    any(f.flow for f in stack),
+                    line,
+                )
+                if parent.meta:
+                    meta_path = path[1:]
+                    doc.meta_leaves[meta_path] = leaf
+                    plain = leaf.plain()
+                    value = None if plain is None else plain.value
+                    if parent.is_map:
+                        parent.container[parent_key] = value
+                    else:
+                        parent.container.append(value)
+                else:
+                    doc.leaves.append(leaf)
+                continue
+            # A collection starts.
+            flow = bool(event.flow_style)
+            if parent is None:
+                stack.append(_Frame(True, (), (), flow, False, mark.column))
+                continue
+            if is_key:
+                raise DocumentError("a mapping or list as a key is not supported", line)
+            meta = parent.meta or (len(stack) == 1 and parent.key == META_KEY)
+            own_key = parent.key
+            child_path: KeyPath
+            if parent.is_map:
+                own = own_key or ""
+                child_keys = (*parent.keys, own)
+                child_path = (*parent.path, own)
+                parent.key = None
+            else:
+                child_keys = parent.keys
+                child_path = (*parent.path, parent.index)
+                parent.index += 1
+            child = _Frame(
+                kind is MappingStartEvent,
+                child_keys,
+                child_path,
+                flow or parent.flow,
+                meta,
+                mark.column,
+            )
+            child.own_key = own_key
+            stack.append(child)
+            prev_keys = owner if flow else None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line_no = mark.line + 1 if mark is not None else None
+        raise DocumentError(f"not valid YAML: {error.problem or error}", line_no) from None
+    except YAMLError as error:
+        raise DocumentError(f"not valid YAML: {error}") from None
+    if doc.meta_span is not None and doc.meta_span[1] == -1:
+        doc.meta_span = (doc.meta_span[0], len(text))
+    if indents:
+        doc.indent = min(indents)
+    return doc
+
+
+def _store_meta(stack: list[_Frame], frame: _Frame) -> None:
+    if not stack or not stack[-1].meta:
+        return
+    parent = stack[-1]
+    if parent.is_map:
+        parent.container[frame.own_key] = frame.container
+    else:
+        parent.container.append(frame.container)
+
+
+def _key_text(event: Any, line: int) -> str:
+    value: str = event.value
+    if event.tag is None and not event.style:
+        plain = go_plain(value)
+        if plain is None or plain.type != "str":
+            raise DocumentError(
+                f"the key {value!r} is not a string; sops supports string keys only", line
+            )
+        if value == "<<":
+            raise DocumentError("merge keys (<<) are not supported in a sops file", line)
+    return value
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _comment_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The `#...` comments in text[start:end], a stretch between YAML tokens."""
+    spans = []
+    at = text.find("#", start, end)
+    while at != -1:
+        if at == 0 or text[at - 1] in " \t\r\n" or at == start:
+            stop = text.find("\n", at, end)
+            stop = end if stop == -1 else stop
+            if stop > at and text[stop - 1] == "\r":
+                stop -= 1
+            spans.append((at, stop))
+            at = text.find("#", stop, end)
+        else:
+            at = text.find("#", at + 1, end)
+    return spans

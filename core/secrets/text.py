@@ -1,0 +1,91 @@
+"""Writing into a YAML file's text: span edits, and a value as a scalar both readers agree on.
+
+A decrypted value is written so that confscope (YAML 1.2 core) and sops (go-yaml v3)
+read back the same type: plain when both read the text as that value, double-quoted
+otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from core.scalars import resolve_plain, yaml11_reading
+from core.secrets.document import Leaf
+from core.secrets.values import Plain, go_plain
+
+_SAFE_PLAIN = re.compile(
+    r"[A-Za-z0-9_./+=$(](?:[A-Za-z0-9_ ./@+=$~^%()-]*[A-Za-z0-9_./@+=$~^%()-])?\Z"
+)
+
+
+def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, new) span replaced; spans must not overlap."""
+    out: list[str] = []
+    at = 0
+    for start, end, new in sorted(edits):
+        out.append(text[at:start])
+        out.append(new)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def content_end(text: str, leaf: Leaf) -> int:
+    """Where a scalar's own text ends: a block scalar's span runs on over line breaks."""
+    if leaf.style in ("|", ">"):
+        return leaf.start + len(text[leaf.start : leaf.end].rstrip())
+    return leaf.end
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def yaml_scalar(plain: Plain | None, flow: bool = False) -> str:
+    """A value as YAML scalar text that reads back as the same value and type."""
+    if plain is None:
+        return "null"
+    value, kind = plain.value, plain.type
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "int":
+        return str(value)
+    if kind == "float":
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(float(value))
+    if kind == "time":
+        return str(value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return quote(str(value))
+
+
+def quote(text: str) -> str:
+    """A string as a plain scalar when that is unambiguous, else double-quoted."""
+    if (
+        _SAFE_PLAIN.match(text)
+        and resolve_plain(text) == text
+        and yaml11_reading(text) is None
+        and (typed := go_plain(text)) is not None
+        and typed.type == "str"
+    ):
+        return text
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0xFEFF, 0xFFFE, 0xFFFF):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
