@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import completion, engine, tui
+from bench import secrets as secrets_bench
 from bench.generate import GeneratedSet, generate
 from bench.peers import PEERS
 from bench.table import Row, markdown, ms, text, times
@@ -124,6 +125,7 @@ class Bench:
             rows += guarded(name, partial(self.peer, key, name))
         rows += guarded("peak memory (cold load)", self.memory)
         rows += guarded("scaling", self.scaling)
+        rows += guarded("secrets decrypt (1,000 values)", self.secrets)
         rows += self.tui_rows()
         rows += guarded("Tab: key paths (samples)", self.tab)
         return rows
@@ -271,6 +273,9 @@ class Bench:
         finally:
             shutil.rmtree(directory)
         return floor_ms, cold, gset
+
+    def secrets(self) -> list[Row]:
+        return secrets_bench.rows(self.scratch, self.plan.fast_runs, self.plan.seed)
 
     def tui_rows(self) -> list[Row]:
         """First frame on the samples and the reference set; a save to the new tree."""

@@ -16,8 +16,7 @@ are comments here too, never list items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import _ruamel_yaml
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -32,8 +31,10 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
-from core.model import KeyPath
 from core.secrets.values import Plain, go_plain, is_encrypted
+
+if TYPE_CHECKING:
+    from core.model import KeyPath
 
 META_KEY = "sops"
 _BOM = "\ufeff"
@@ -47,19 +48,38 @@ class DocumentError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, slots=True)
 class Leaf:
-    """A scalar value of the data (or of the `sops:` block) and where it stands."""
+    """A scalar value of the data (or of the `sops:` block) and where it stands.
 
-    path: KeyPath  # mapping keys and list indices
-    keys: tuple[str, ...]  # mapping keys only: what the AAD is made of
-    start: int
-    end: int
-    text: str
-    style: str  # "" plain, "'", '"', "|", ">"
-    tag: str | None
-    flow: bool  # inside a flow collection ([...] or {...})
-    line: int
+    `path` has mapping keys and list indices, `keys` the mapping keys only (what the
+    AAD is made of); `style` is "" (plain), "'", '"', "|" or ">"; `flow` says the value
+    sits inside a [...] or {...} collection. Slotted classes, not dataclasses, keep
+    the start of `secrets decrypt` short.
+    """
+
+    __slots__ = ("end", "flow", "keys", "line", "path", "start", "style", "tag", "text")
+
+    def __init__(
+        self,
+        path: KeyPath,
+        keys: tuple[str, ...],
+        start: int,
+        end: int,
+        text: str,
+        style: str,
+        tag: str | None,
+        flow: bool,
+        line: int,
+    ) -> None:
+        self.path = path
+        self.keys = keys
+        self.start = start
+        self.end = end
+        self.text = text
+        self.style = style
+        self.tag = tag
+        self.flow = flow
+        self.line = line
 
     @property
     def aad(self) -> str:
@@ -78,7 +98,6 @@ class Leaf:
         return Plain(self.text, "str")
 
 
-@dataclass(frozen=True, slots=True)
 class Comment:
     """A comment: `#text` on a line, or a sops list-item comment `- ENC[...]`.
 
@@ -87,28 +106,44 @@ class Comment:
     tried in order when opening a comment someone else's layout rules placed.
     """
 
-    keys: tuple[str, ...]
-    start: int
-    end: int
-    text: str
-    item: bool
-    line: int
-    candidates: tuple[tuple[str, ...], ...]
+    __slots__ = ("candidates", "end", "item", "keys", "line", "start", "text")
+
+    def __init__(
+        self,
+        keys: tuple[str, ...],
+        start: int,
+        end: int,
+        text: str,
+        item: bool,
+        line: int,
+        candidates: tuple[tuple[str, ...], ...],
+    ) -> None:
+        self.keys = keys
+        self.start = start
+        self.end = end
+        self.text = text
+        self.item = item
+        self.line = line
+        self.candidates = candidates
 
 
 def aad(keys: tuple[str, ...]) -> str:
     return ":".join(keys) + ":"
 
 
-@dataclass
 class Document:
-    text: str
-    leaves: list[Leaf] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-    metadata: dict[str, Any] | None = None
-    meta_span: tuple[int, int] | None = None  # from the `sops:` line to the block's end
-    meta_leaves: dict[KeyPath, Leaf] = field(default_factory=dict)
-    indent: int = 4  # the data's mapping indentation, to write a new `sops:` block alike
+    """Every leaf and comment of the data, and the `sops:` block read as plain data."""
+
+    __slots__ = ("comments", "indent", "leaves", "meta_leaves", "meta_span", "metadata", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.leaves: list[Leaf] = []
+        self.comments: list[Comment] = []
+        self.metadata: dict[str, Any] | None = None
+        self.meta_span: tuple[int, int] | None = None  # the `sops:` line to the block's end
+        self.meta_leaves: dict[KeyPath, Leaf] = {}
+        self.indent = 4  # the data's mapping indentation, for a new `sops:` block alike
 
 
 class _Frame:
@@ -160,13 +195,14 @@ def read(text: str) -> Document:
     meta_start = -1
     indents: list[int] = []
 
-    def line_of(index: int) -> int:
-        return text.count("\n", 0, index) + 1
-
-    def comments_before(end: int, next_keys: tuple[str, ...], next_column: int) -> None:
+    def comments_before(
+        end: int, next_keys: tuple[str, ...], next_column: int, next_line: int
+    ) -> None:
         nonlocal scan
         gap_start = scan
         scan = max(scan, end)
+        if gap_start >= end or (stack and stack[-1].meta):
+            return  # nothing between the tokens; or inside `sops:`, whose comments are not data
         for start, stop in _comment_spans(text, gap_start, end):
             line_start = text.rfind("\n", 0, start) + 1
             column = start - line_start
@@ -181,8 +217,6 @@ def read(text: str) -> Document:
             candidates = tuple(
                 dict.fromkeys(k for k in (owner, next_keys, prev_keys, foot) if k is not None)
             )
-            if any(f.meta for f in stack):
-                continue  # comments inside the `sops:` block are not data
             doc.comments.append(
                 Comment(
                     owner,
@@ -190,7 +224,7 @@ def read(text: str) -> Document:
                     stop,
                     text[start + 1 : stop],
                     False,
-                    line_of(start),
+                    next_line - text.count("\n", start, end),
                     candidates,
                 )
             )
@@ -211,7 +245,7 @@ def read(text: str) -> Document:
                     )
                 continue
             if kind is StreamEndEvent:
-                comments_before(len(text), (), 0)
+                comments_before(len(text), (), 0, text.count("\n") + 1)
                 break
             if kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
@@ -254,7 +288,7 @@ def read(text: str) -> Document:
                 and is_encrypted(event.value)
                 and event.value.endswith(",type:comment]")
             )
-            comments_before(start, owner, mark.column)
+            comments_before(start, owner, mark.column, line)
             closed.clear()
             end = event.end_mark.index + offset
             if meta_start >= 0 and doc.meta_span is not None and doc.meta_span[1] == -1:
@@ -303,7 +337,7 @@ def read(text: str) -> Document:
                     event.value,
                     style,
                     event.tag,
-                    any(f.flow for f in stack),
+                    parent.flow,
                     line,
                 )
                 if parent.meta:

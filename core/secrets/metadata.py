@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.secrets.rules import Rules
@@ -22,28 +21,49 @@ class MetadataError(Exception):
     """The `sops:` block is missing or cannot be used; str(e) is one sentence."""
 
 
-@dataclass(frozen=True, slots=True)
 class AgeStanza:
-    recipient: str
-    enc: str  # the armored age file holding the data key
+    """One recipient and the data key encrypted (armored) for it."""
+
+    __slots__ = ("enc", "recipient")
+
+    def __init__(self, recipient: str, enc: str) -> None:
+        self.recipient = recipient
+        self.enc = enc
 
 
-@dataclass(frozen=True, slots=True)
 class Metadata:
-    age: tuple[AgeStanza, ...]
-    lastmodified: str
-    mac: str
-    rules: Rules
-    version: str = SOPS_VERSION
-    other_keys: tuple[str, ...] = ()  # kinds of non-age master keys the file lists
-    extra: Mapping[str, Any] = field(default_factory=dict)  # keys kept as they are
+    """The `sops:` block as data. `other_keys` names the kinds of non-age master keys
+    the file lists; `extra` keeps keys this reader does not know."""
+
+    __slots__ = ("age", "extra", "lastmodified", "mac", "other_keys", "rules", "version")
+
+    def __init__(
+        self,
+        age: tuple[AgeStanza, ...],
+        lastmodified: str,
+        mac: str,
+        rules: Rules,
+        version: str = SOPS_VERSION,
+        other_keys: tuple[str, ...] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.age = age
+        self.lastmodified = lastmodified
+        self.mac = mac
+        self.rules = rules
+        self.version = version
+        self.other_keys = other_keys
+        self.extra = extra or {}
 
     @property
     def recipients(self) -> list[str]:
         return [stanza.recipient for stanza in self.age]
 
-    def touched(self, mac: str, lastmodified: str) -> Metadata:
-        return replace(self, mac=mac, lastmodified=lastmodified)
+    def but(self, **changes: Any) -> Metadata:
+        """A copy with some fields changed."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields.update(changes)
+        return Metadata(**fields)
 
 
 def now() -> str:

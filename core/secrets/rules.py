@@ -7,7 +7,6 @@ sops is a Go program, so its regular expressions are RE2; they run here through
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,7 +28,6 @@ def _compile(pattern: str, what: str) -> Any:
         raise RulesError(f"{what} {pattern!r} is not a valid regular expression: {error}") from None
 
 
-@dataclass(frozen=True, slots=True)
 class Rules:
     """Which leaves are encrypted; at most one of the suffix/regex keys is set."""
 
@@ -42,21 +40,42 @@ class Rules:
         "encrypted_comment_regex",
         "mac_only_encrypted",
     )
+    __slots__ = KEYS
 
-    unencrypted_suffix: str = ""
-    encrypted_suffix: str = ""
-    unencrypted_regex: str = ""
-    encrypted_regex: str = ""
-    unencrypted_comment_regex: str = ""
-    encrypted_comment_regex: str = ""
-    mac_only_encrypted: bool = False
+    def __init__(
+        self,
+        *,
+        unencrypted_suffix: str = "",
+        encrypted_suffix: str = "",
+        unencrypted_regex: str = "",
+        encrypted_regex: str = "",
+        unencrypted_comment_regex: str = "",
+        encrypted_comment_regex: str = "",
+        mac_only_encrypted: bool = False,
+    ) -> None:
+        self.unencrypted_suffix = unencrypted_suffix
+        self.encrypted_suffix = encrypted_suffix
+        self.unencrypted_regex = unencrypted_regex
+        self.encrypted_regex = encrypted_regex
+        self.unencrypted_comment_regex = unencrypted_comment_regex
+        self.encrypted_comment_regex = encrypted_comment_regex
+        self.mac_only_encrypted = mac_only_encrypted
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rules) and list(self.items()) == list(other.items())
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.items()))
+
+    def __repr__(self) -> str:
+        return f"Rules({', '.join(f'{k}={v!r}' for k, v in self.items())})"
 
     def items(self) -> Iterator[tuple[str, Any]]:
         """The keys the `sops:` block records (set ones only), in sops' order."""
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for key in self.KEYS:
+            value = getattr(self, key)
             if value:
-                yield f.name, value
+                yield key, value
 
     def with_default(self) -> Rules:
         """sops' default when a rule names none: leave `*_unencrypted` keys in the clear."""
@@ -121,14 +140,16 @@ class Decider:
         return encrypted
 
 
-@dataclass(frozen=True, slots=True)
 class CreationRule:
     """The `.sops.yaml` rule that applies to a file, and where it was found."""
 
-    config: Path
-    index: int
-    age: tuple[str, ...]
-    rules: Rules
+    __slots__ = ("age", "config", "index", "rules")
+
+    def __init__(self, config: Path, index: int, age: tuple[str, ...], rules: Rules) -> None:
+        self.config = config
+        self.index = index
+        self.age = age
+        self.rules = rules
 
 
 def find_config(file: Path) -> Path | None:

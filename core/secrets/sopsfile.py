@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.model import KeyPath, format_path
 from core.secrets import metadata as meta
 from core.secrets.document import Comment, Document, DocumentError, Leaf, aad, read
 from core.secrets.rules import Decider, RulesError
 from core.secrets.values import Cipher, Plain, ValueError_
+
+if TYPE_CHECKING:
+    from core.model import KeyPath
 
 # sha256("sops"): where the MAC starts when only encrypted values are covered.
 MAC_ONLY_ENCRYPTED_INIT = hashlib.sha256(b"sops").digest()
@@ -68,7 +69,7 @@ class Unlocked:
         try:
             return self.cipher.open(raw, aad(keys))
         except ValueError_ as error:
-            raise SecretsError(str(error), self.file, line, format_path(path)) from None
+            raise SecretsError(str(error), self.file, line, _dotted(path)) from None
 
     def encrypts(self, path: KeyPath) -> bool:
         """Whether the file's rules encrypt the value at `path`."""
@@ -107,15 +108,27 @@ def unlock(block: Mapping[str, Any] | None, identities: Sequence[str], file: str
         raise SecretsError(str(error), file) from None
 
 
-@dataclass
 class Opened:
-    """A whole sops file, decrypted in memory, with the spans to rewrite it."""
+    """A whole sops file, decrypted in memory, with the spans to rewrite it.
 
-    doc: Document
-    unlocked: Unlocked
-    plains: list[Plain | None]  # per leaf of doc.leaves; None for a null
-    # per comment: its plaintext and the keys (AAD) it opened with; None: stays as is
-    comments: list[tuple[str, tuple[str, ...]] | None]
+    `plains` has one entry per leaf of `doc.leaves` (None for a null); `comments` one
+    per comment: its plaintext and the keys (AAD) it opened with, or None where the
+    comment stays as it is.
+    """
+
+    __slots__ = ("comments", "doc", "plains", "unlocked")
+
+    def __init__(
+        self,
+        doc: Document,
+        unlocked: Unlocked,
+        plains: list[Plain | None],
+        comments: list[tuple[str, tuple[str, ...]] | None],
+    ) -> None:
+        self.doc = doc
+        self.unlocked = unlocked
+        self.plains = plains
+        self.comments = comments
 
     @property
     def metadata(self) -> meta.Metadata:
@@ -165,7 +178,7 @@ def _open_leaf(leaf: Leaf, unlocked: Unlocked, decider: Decider, file: str) -> P
             " encrypt it with 'confscope secrets set'",
             file,
             leaf.line,
-            format_path(leaf.path),
+            _dotted(leaf.path),
         )
     return plain
 
@@ -180,3 +193,9 @@ def _open_comment(comment: Comment, unlocked: Unlocked) -> tuple[str, tuple[str,
         except ValueError_:
             continue
     return None
+
+
+def _dotted(path: KeyPath) -> str:
+    from core.model import format_path  # only when there is an error to word
+
+    return format_path(path)
