@@ -71,7 +71,9 @@ class SecretsBench:
         )
         self.file = self.dir / "values.enc.yaml"
         self.file.write_bytes(encrypted)
-        self.confscope = [sys.executable, "-m", "cli.main", "secrets"]
+        script = Path(sys.executable).with_name("confscope")  # as users start it
+        launcher = [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+        self.confscope = [*launcher, "secrets"]
 
     def call(self, command: list[str]) -> bytes:
         result = subprocess.run(command, env=self.env, capture_output=True, check=False)

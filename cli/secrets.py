@@ -18,7 +18,9 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 def add_parser(commands: Any) -> None:
     """Register `secrets` and its subcommands on the top-level parser's subparsers."""
     secrets = commands.add_parser("secrets", help="encrypt, decrypt and edit sops files")
-    actions = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    actions = secrets.add_subparsers(
+        dest="secrets_command", metavar="ACTION", required=True, prog="confscope secrets"
+    )
 
     encrypt = actions.add_parser("encrypt", help="encrypt a plain YAML file (to stdout)")
     encrypt.add_argument("file", metavar="FILE")

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 META_KEY = "sops"
 _BOM = "\ufeff"
+_TYPED_FIRST = frozenset("yYnNtTfFoO~.+-0123456789<")
 
 
 class DocumentError(Exception):
@@ -190,7 +191,7 @@ def read(text: str) -> Document:
     closed: list[_Frame] = []
     scan = offset  # how far the text has been searched for comments
     prev_keys: tuple[str, ...] | None = None  # the owner of the last content seen
-    prev_line_end = -1
+    prev_end = -1  # where the last scalar ended
     documents = 0
     meta_start = -1
     indents: list[int] = []
@@ -198,11 +199,16 @@ def read(text: str) -> Document:
     def comments_before(
         end: int, next_keys: tuple[str, ...], next_column: int, next_line: int
     ) -> None:
+        """Record the comments between the last token read and `end` (the next one)."""
         nonlocal scan
         gap_start = scan
-        scan = max(scan, end)
-        if gap_start >= end or (stack and stack[-1].meta):
-            return  # nothing between the tokens; or inside `sops:`, whose comments are not data
+        scan = end
+        if stack and stack[-1].meta:
+            return  # inside `sops:`, whose comments are not data
+        prev_line_end = -1
+        if prev_end >= 0:
+            prev_line_end = text.find("\n", prev_end)
+            prev_line_end = len(text) if prev_line_end < 0 else prev_line_end
         for start, stop in _comment_spans(text, gap_start, end):
             line_start = text.rfind("\n", 0, start) + 1
             column = start - line_start
@@ -245,12 +251,14 @@ def read(text: str) -> Document:
                     )
                 continue
             if kind is StreamEndEvent:
-                comments_before(len(text), (), 0, text.count("\n") + 1)
+                if scan < len(text) and text.find("#", scan) != -1:
+                    comments_before(len(text), (), 0, text.count("\n") + 1)
                 break
             if kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
                 closed.append(frame)
-                scan = max(scan, event.start_mark.index + offset) if frame.flow else scan
+                if frame.flow and scan < event.start_mark.index + offset:
+                    scan = event.start_mark.index + offset
                 if frame.meta:
                     _store_meta(stack, frame)
                     if stack and not stack[-1].meta and meta_start >= 0:
@@ -283,21 +291,24 @@ def read(text: str) -> Document:
                 kind is ScalarEvent
                 and parent is not None
                 and not parent.is_map
-                and event.style in ("", None)
-                and event.tag is None
-                and is_encrypted(event.value)
+                and not event.style
+                and event.ctag is None
                 and event.value.endswith(",type:comment]")
+                and is_encrypted(event.value)
             )
-            comments_before(start, owner, mark.column, line)
-            closed.clear()
+            if scan < start:
+                if text.find("#", scan, start) != -1:
+                    comments_before(start, owner, mark.column, line)
+                scan = start
+            if closed:
+                closed.clear()
             end = event.end_mark.index + offset
             if meta_start >= 0 and doc.meta_span is not None and doc.meta_span[1] == -1:
                 doc.meta_span = (meta_start, _line_start(text, start))
             if kind is ScalarEvent:
-                scan = max(scan, end)
+                scan = end
                 prev_keys = owner
-                prev_line_end = text.find("\n", end)
-                prev_line_end = len(text) if prev_line_end < 0 else prev_line_end
+                prev_end = end
                 if parent is None:
                     raise DocumentError("the top level must be a mapping of keys", line)
                 if is_key:
@@ -336,7 +347,7 @@ def read(text: str) -> Document:
                     end,
                     event.value,
                     style,
-                    event.tag,
+                    None if event.ctag is None else event.tag,
                     parent.flow,
                     line,
                 )
@@ -407,7 +418,9 @@ def _store_meta(stack: list[_Frame], frame: _Frame) -> None:
 
 def _key_text(event: Any, line: int) -> str:
     value: str = event.value
-    if event.tag is None and not event.style:
+    if value and value[0] not in _TYPED_FIRST:
+        return value  # most keys: no type but str can start with this character
+    if event.ctag is None and not event.style:
         plain = go_plain(value)
         if plain is None or plain.type != "str":
             raise DocumentError(

@@ -27,6 +27,7 @@ from core.secrets.sopsfile import (
     open_document,
     open_text,
     parse,
+    unlock,
 )
 from core.secrets.text import content_end, newline_of, splice, yaml_scalar
 from core.secrets.values import Cipher, Plain, ValueError_
@@ -68,7 +69,8 @@ def open_file(file: Path, identities: Identities = identities_for) -> tuple[Open
     except meta.MetadataError as error:
         raise SecretsError(str(error), str(file)) from None
     found = _identities(file, recipients, identities)
-    return open_text(text, found, str(file)), text, raw
+    unlocked = unlock(doc.metadata, found, str(file))
+    return open_document(doc, unlocked, str(file)), text, raw
 
 
 def decrypt(file: Path, identities: Identities = identities_for) -> str:

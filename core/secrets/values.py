@@ -16,9 +16,6 @@ import re
 from datetime import date
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 IV_BYTES = 32  # sops uses a 32-byte GCM nonce, not the usual 12
 TAG_BYTES = 16
 TYPES = frozenset({"str", "int", "float", "bool", "time", "bytes", "comment"})
@@ -111,22 +108,52 @@ class Sealed:
 
 
 def parse(text: str) -> Sealed:
-    match = _ENC.match(text)
-    if match is None:
-        raise ValueError_("the value is not in sops' ENC[AES256_GCM,...] format")
+    # Base64 has no commas, so a well-formed value splits into exactly four fields;
+    # anything else goes through sops' own pattern for the same verdict.
+    fields = text[15:-1].split(",") if text.startswith("ENC[AES256_GCM,") else ()
+    if (
+        len(fields) == 4
+        and text.endswith("]")
+        and fields[0][:5] == "data:"
+        and fields[1][:3] == "iv:"
+        and fields[2][:4] == "tag:"
+        and fields[3][:5] == "type:"
+    ):
+        parts: tuple[str, ...] = (fields[0][5:], fields[1][3:], fields[2][4:], fields[3][5:])
+    else:
+        match = _ENC.match(text)
+        if match is None:
+            raise ValueError_("the value is not in sops' ENC[AES256_GCM,...] format")
+        parts = match.groups()
     decode = binascii.a2b_base64
     try:
-        data = decode(match.group(1), strict_mode=True)
-        iv = decode(match.group(2), strict_mode=True)
-        tag = decode(match.group(3), strict_mode=True)
+        data = decode(parts[0], strict_mode=True)
+        iv = decode(parts[1], strict_mode=True)
+        tag = decode(parts[2], strict_mode=True)
     except (binascii.Error, ValueError):
         raise ValueError_("the encrypted value is not valid base64 (a truncated file?)") from None
-    kind = match.group(4)
+    kind = parts[3]
     if kind not in TYPES:
         raise ValueError_(f"the encrypted value has an unknown type {kind!r}")
     if len(tag) != TAG_BYTES or not iv:
         raise ValueError_("the encrypted value's iv or tag has the wrong length")
     return Sealed(data, iv, tag, kind)
+
+
+def aesgcm_class() -> Any:
+    """`cryptography`'s AESGCM. The public `cryptography.hazmat.primitives.ciphers.aead`
+    module only re-exports this class from the Rust binding; taking it from there skips
+    the ciphers package's imports, about a sixth of what `secrets decrypt` spends before
+    its first value (see `make bench`, where sops sets the bar). A test checks that it
+    is the public class; should the binding move, the public path is used."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl
+
+        return openssl.aead.AESGCM
+    except (ImportError, AttributeError):  # pragma: no cover - another cryptography layout
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return AESGCM
 
 
 class Cipher:
@@ -140,14 +167,18 @@ class Cipher:
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ValueError_("the data key is not 32 bytes")
-        self._aead = AESGCM(key)
+        self._aead = aesgcm_class()(key)
         self._ivs: dict[tuple[str, bytes, str], bytes] = {}
 
     def open(self, text: str, aad: str) -> Plain:
         sealed = parse(text)
         try:
             raw = self._aead.decrypt(sealed.iv, sealed.data + sealed.tag, aad.encode())
-        except InvalidTag:
+        except Exception as error:
+            from cryptography.exceptions import InvalidTag  # loaded by the raise already
+
+            if not isinstance(error, InvalidTag):
+                raise
             raise ValueError_(
                 "the value does not decrypt: it was tampered with, moved to another key,"
                 " or encrypted with another data key"
