@@ -85,6 +85,7 @@ def from_block(block: Mapping[str, Any] | None) -> Metadata:
         age.append(AgeStanza(entry["recipient"], str(entry.get("enc") or "")))
     lastmodified = block.get("lastmodified")
     mac = block.get("mac")
+    mac = getattr(mac, "raw", mac)  # a loader may hand the ENC[...] text wrapped
     if not isinstance(lastmodified, str) or not isinstance(mac, str):
         raise MetadataError("its sops: block has no lastmodified or no mac (a truncated file?)")
     rules = Rules(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from core.secrets import metadata as meta
 from core.secrets.document import Comment, Document, DocumentError, Leaf, aad, read
 from core.secrets.rules import Decider, RulesError
-from core.secrets.values import Cipher, Plain, ValueError_
+from core.secrets.values import Cipher, Plain, ValueError_, go_plain, is_encrypted
 
 if TYPE_CHECKING:
     from core.model import KeyPath
@@ -95,8 +95,53 @@ class Unlocked:
                 path="sops.mac",
             )
 
+    def open_leaves(
+        self, leaves: Iterable[tuple[KeyPath, Any, str | None, int | None]]
+    ) -> dict[KeyPath, Plain]:
+        """Decrypt a whole file's leaves and check its MAC, for a layered loader.
+
+        `leaves` are the file's scalar leaves in document order, as (path, value, raw,
+        line): `value` an `ENC[...]` string or an object with `.raw` holding one (the
+        loader's `Encrypted`), or a plain value with `raw` its unquoted source text
+        (None when quoted). Returns the plaintext of every encrypted leaf by path;
+        sops' list-item comments are skipped. SecretsError on any fault.
+        """
+        opened: dict[KeyPath, Plain] = {}
+        entries: list[tuple[KeyPath, Plain]] = []
+        for path, value, raw, line in leaves:
+            text = getattr(value, "raw", value)
+            if isinstance(text, str) and is_encrypted(text) and self.encrypts(path):
+                if text.endswith(",type:comment]"):
+                    continue
+                plain = self.value(text, path, line)
+                opened[path] = plain
+            else:
+                found = leaf_plain(value, raw)
+                if found is None:
+                    continue
+                plain = found
+            entries.append((path, plain))
+        self.check_mac(entries)
+        return opened
+
     def sealed_mac(self, computed: str, lastmodified: str) -> str:
         return self.cipher.seal(Plain(computed, "str"), lastmodified)
+
+
+def leaf_plain(value: Any, raw: str | None) -> Plain | None:
+    """How sops sees a leaf that is not encrypted: typed from its source text `raw` if
+    unquoted (go-yaml's types: `2020-01-01` is a time), else the string `value`."""
+    if raw is not None:
+        return go_plain(raw)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return Plain(value, "bool")
+    if isinstance(value, int):
+        return Plain(value, "int")
+    if isinstance(value, float):
+        return Plain(value, "float")
+    return Plain(str(value), "str")
 
 
 def unlock(block: Mapping[str, Any] | None, identities: Sequence[str], file: str = "") -> Unlocked:

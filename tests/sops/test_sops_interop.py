@@ -244,3 +244,42 @@ def test_a_key_file_with_several_identities(tools: Tools, age_key: AgeKey, tmp_p
     file.write_text(operations.encrypt(plain, [second.recipient]))
     both = [age_key.identity, second.identity]
     assert load(operations.decrypt(file, lambda r: both)) == {"token": "t-1"}
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Any:
+    """(path, value, raw, line) of every scalar leaf of a loader tree, in order."""
+    from core.model import MAPPING, SEQUENCE
+
+    if node.kind == MAPPING:
+        for key, child in node.value.items():
+            if path or key != "sops":
+                yield from _leaves(child, (*path, key))
+    elif node.kind == SEQUENCE:
+        for index, child in enumerate(node.value):
+            yield from _leaves(child, (*path, index))
+    else:
+        yield path, node.value, node.raw, node.line
+
+
+def test_the_loaders_tree_decrypts_by_key_path_with_one_unwrap(
+    tools: Tools, age_key: AgeKey
+) -> None:
+    """What a layered config needs: the data key once, each value by its path."""
+    from core.loading import parse_bytes
+    from core.secrets.sopsfile import SecretsError, unlock
+
+    encrypted = sops_encrypt(tools, "layer.yaml", EVERY_TYPE)
+    parsed = parse_bytes(encrypted.read_bytes(), "layer.yaml")
+    assert parsed.root is not None
+    block = parsed.root.value["sops"].plain()
+    unlocked = unlock(block, age_key.identities(), "layer.yaml")
+    opened = unlocked.open_leaves(_leaves(parsed.root))
+    assert opened[("name",)].value == "hello world"
+    assert opened[("nested", "a")].value == 1
+    assert opened[("when",)].value == "2020-01-01T00:00:00Z"
+    tampered = list(_leaves(parsed.root))
+    tampered[0], tampered[1] = (tampered[0][0], tampered[1][1], None, 4), tampered[1]
+    with pytest.raises(SecretsError, match="layer.yaml:4: name"):
+        unlocked.open_leaves(tampered)
+    with pytest.raises(SecretsError, match="MAC"):
+        unlocked.open_leaves(list(_leaves(parsed.root))[1:])
