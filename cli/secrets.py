@@ -91,14 +91,14 @@ def _decrypt(file: Path, args: argparse.Namespace) -> int:
 def _set(file: Path, args: argparse.Namespace) -> int:
     from core.model import parse_path
     from core.scalars import resolve_plain
-    from core.secrets import operations
+    from core.secrets.setting import set_value
 
     path = parse_path(args.key)
     if not path:
         print("confscope: secrets set needs a KEY", file=sys.stderr)
         return EXIT_USAGE
     value = args.value if args.string else resolve_plain(args.value)
-    changed = operations.set_value(file, path, value)
+    changed = set_value(file, path, value)
     if not changed:
         print(f"confscope: {args.key} already has that value; {file} is unchanged", file=sys.stderr)
     return EXIT_OK

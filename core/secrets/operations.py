@@ -10,10 +10,9 @@ again in memory, so a write never leaves a file that its key cannot open.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.secrets import metadata as meta
 from core.secrets.document import Document, Leaf, aad
@@ -30,25 +29,13 @@ from core.secrets.sopsfile import (
     unlock,
 )
 from core.secrets.text import content_end, newline_of, splice, yaml_scalar
-from core.secrets.values import Cipher, Plain, ValueError_
+from core.secrets.values import Cipher, Plain
+from core.secrets.writing import read_text, write_atomic
 
 if TYPE_CHECKING:
-    from core.model import KeyPath
+    pass
 
 Identities = Callable[[Sequence[str]], list[str]]
-
-
-def _read(file: Path) -> tuple[str, bytes]:
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise SecretsError("no such file", str(file)) from None
-    except OSError as error:
-        raise SecretsError(f"cannot be read: {error.strerror}", str(file)) from None
-    try:
-        return raw.decode("utf-8"), raw
-    except UnicodeDecodeError:
-        raise SecretsError("is not UTF-8 text", str(file)) from None
 
 
 def _identities(file: Path, recipients: Sequence[str], source: Identities) -> list[str]:
@@ -60,7 +47,7 @@ def _identities(file: Path, recipients: Sequence[str], source: Identities) -> li
 
 def open_file(file: Path, identities: Identities = identities_for) -> tuple[Opened, str, bytes]:
     """Read, decrypt and verify a sops file: (the opened file, its text, its bytes)."""
-    text, raw = _read(file)
+    text, raw = read_text(file)
     doc = parse(text, str(file))
     if doc.metadata is None:
         raise SecretsError("has no sops: block, so it is not a sops-encrypted file", str(file))
@@ -95,7 +82,7 @@ def decrypt(file: Path, identities: Identities = identities_for) -> str:
 
 def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     """The file encrypted for `age` (or its `.sops.yaml` rule's recipients), as text."""
-    text, _ = _read(file)
+    text, _ = read_text(file)
     doc = parse(text, str(file))
     if doc.metadata is not None:
         raise SecretsError("is already encrypted (it has a sops: block)", str(file))
@@ -146,49 +133,6 @@ def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     result = body + meta.render(metadata, doc.indent).replace("\n", newline)
     _prove(result, Unlocked(metadata, data_key, str(file)), str(file))
     return result
-
-
-def set_value(
-    file: Path, path: KeyPath, value: Any, identities: Identities = identities_for
-) -> bool:
-    """Change one value (re-encrypted with the file's data key); False if unchanged."""
-    opened, text, raw = open_file(file, identities)
-    doc, unlocked = opened.doc, opened.unlocked
-    index = next((i for i, leaf in enumerate(doc.leaves) if leaf.path == path), None)
-    if index is None:
-        from core.model import format_path
-
-        raise SecretsError(
-            f"there is no value {format_path(path)} to set (secrets set changes existing"
-            " values; add the key with 'confscope secrets decrypt --in-place' and encrypt"
-            " again, or with sops set)",
-            str(file),
-        )
-    leaf = doc.leaves[index]
-    new = to_plain(value)
-    if new == opened.plains[index]:
-        return False
-    if new is not None and new.value != "" and unlocked.decider.encrypts(leaf.keys):
-        replacement = _quoted(unlocked.cipher.seal(new, leaf.aad), leaf)
-    else:
-        replacement = yaml_scalar(new, leaf.flow)
-    opened.plains[index] = new
-    lastmodified = meta.now()
-    only = unlocked.metadata.rules.mac_only_encrypted
-    computed = mac(
-        (p for pth, p in opened.mac_entries() if not only or unlocked.encrypts(pth)), only
-    )
-    sealed_mac = unlocked.sealed_mac(computed, lastmodified)
-    edits = [(leaf.start, content_end(text, leaf), replacement)]
-    for key, new_text in ((("lastmodified",), f'"{lastmodified}"'), (("mac",), sealed_mac)):
-        spot = doc.meta_leaves.get(key)
-        if spot is None:
-            raise SecretsError(f"its sops: block has no {key[0]}", str(file))
-        edits.append((spot.start, spot.end, new_text))
-    result = splice(text, edits)
-    _prove_one_change(result, opened, index, new, sealed_mac, lastmodified, str(file))
-    write_atomic(file, result, raw)
-    return True
 
 
 def rotate(file: Path, identities: Identities = identities_for) -> None:
@@ -302,47 +246,6 @@ def _prove(text: str, unlocked: Unlocked, file: str) -> None:
         ) from None
 
 
-def _prove_one_change(
-    text: str,
-    opened: Opened,
-    index: int,
-    new: Plain | None,
-    sealed_mac: str,
-    lastmodified: str,
-    file: str,
-) -> None:
-    """Re-read the rewritten file: the same leaves, the same ciphertext for all but the
-    changed one (so the same plaintext), that one opening to its new value, and the new
-    MAC opening to the MAC of those values. Cheaper than opening every value again."""
-    doc = parse(text, file)
-    old = opened.doc
-    cipher = opened.unlocked.cipher
-    problem = ""
-    if [leaf.path for leaf in doc.leaves] != [leaf.path for leaf in old.leaves]:
-        problem = "its keys moved"
-    elif any(
-        a.text != b.text for i, (a, b) in enumerate(zip(doc.leaves, old.leaves)) if i != index
-    ):
-        problem = "another value changed"
-    else:
-        changed = doc.leaves[index]
-        try:
-            got = cipher.open(changed.text, changed.aad) if changed.encrypted else changed.plain()
-            stored = cipher.open(sealed_mac, lastmodified).value
-        except ValueError_:
-            got, stored = None, None
-        only = opened.metadata.rules.mac_only_encrypted
-        entries = (
-            p for pth, p in opened.mac_entries() if not only or opened.unlocked.encrypts(pth)
-        )
-        if got != new or stored != mac(entries, only) or doc.metadata is None:
-            problem = "the new value or MAC does not read back"
-    if problem:
-        raise SecretsError(
-            f"the rewritten file would be wrong ({problem}); nothing was written", file
-        )
-
-
 def _prove_with_identities(
     text: str, file: Path, identities: Identities, locked_out: bool = False
 ) -> None:
@@ -358,53 +261,3 @@ def _prove_with_identities(
             else "the rewritten file would not open"
         )
         raise SecretsError(f"{why}; nothing was written", str(file)) from None
-
-
-def to_plain(value: Any) -> Plain | None:
-    """A Python value (as `set` parses it) as a sops leaf."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return Plain(value, "bool")
-    if isinstance(value, int):
-        return Plain(value, "int")
-    if isinstance(value, float):
-        return Plain(value, "float")
-    if isinstance(value, str):
-        return Plain(value, "str")
-    raise SecretsError(f"a {type(value).__name__} cannot be stored as one sops value")
-
-
-def write_atomic(file: Path, text: str, expected: bytes) -> None:
-    """Replace `file` with `text` unless it changed since it was read as `expected`."""
-    try:
-        if file.read_bytes() != expected:
-            raise SecretsError(
-                "changed on disk while confscope worked on it; nothing was written", str(file)
-            )
-        mode = stat.S_IMODE(os.stat(file).st_mode)
-        temp = str(file.parent / f".{file.name}.{os.urandom(6).hex()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as error:
-        raise SecretsError(f"cannot be written: {error.strerror}", str(file)) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-            os.fchmod(out.fileno(), mode)
-        os.replace(temp, file)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise SecretsError(f"cannot be written: {error.strerror}", str(file)) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    try:
-        directory = os.open(file.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-    except OSError:
-        pass  # the rename is done; a directory that cannot be fsynced is not an error

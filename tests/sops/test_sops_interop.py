@@ -12,6 +12,7 @@ from sops_tools import AgeKey, Tools, new_key
 
 from core.secrets import operations
 from core.secrets.document import read
+from core.secrets.setting import set_value
 
 EVERY_TYPE = """\
 # a comment at the top
@@ -171,9 +172,9 @@ def test_sops_set_after_confscope_and_confscope_after_sops(tools: Tools, age_key
     file = tools.cwd / "app.enc.yaml"
     file.write_text(operations.encrypt(plain, [age_key.recipient]))
     tools.sops("set", str(file), '["nested"]["a"]', "7")
-    assert operations.set_value(file, ("name",), "changed", age_key.identities)
+    assert set_value(file, ("name",), "changed", age_key.identities)
     tools.sops("set", str(file), '["port"]', '"6000"')
-    assert operations.set_value(file, ("nested", "list", 1), 2.5, age_key.identities)
+    assert set_value(file, ("nested", "list", 1), 2.5, age_key.identities)
     data = load(tools.sops("decrypt", str(file)).stdout)
     assert (data["name"], data["port"], data["nested"]["a"]) == ("changed", "6000", 7)
     assert data["nested"]["list"] == ["one", 2.5, {"sub": 3, "deeper": [[1, 2], [3, 4]]}]
@@ -192,7 +193,7 @@ def test_sops_edit_after_confscope(tools: Tools, age_key: AgeKey) -> None:
     editor.chmod(0o755)
     tools.sops("edit", str(file), EDITOR=str(editor))
     assert load(operations.decrypt(file, age_key.identities))["name"] == "edited"
-    assert operations.set_value(file, ("name",), "again", age_key.identities)
+    assert set_value(file, ("name",), "again", age_key.identities)
     assert load(tools.sops("decrypt", str(file)).stdout)["name"] == "again"
 
 
