@@ -14,7 +14,7 @@ from core.secrets import metadata as meta
 from core.secrets.keystore import identities_for
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse
-from core.secrets.text import content_end, splice, yaml_scalar
+from core.secrets.text import content_end, quote, splice, yaml_scalar
 from core.secrets.values import Plain, ValueError_
 from core.secrets.writing import write_atomic
 
@@ -29,17 +29,11 @@ def set_value(
     opened, text, raw = open_file(file, identities)
     doc, unlocked = opened.doc, opened.unlocked
     index = next((i for i, leaf in enumerate(doc.leaves) if leaf.path == path), None)
-    if index is None:
-        from core.model import format_path
-
-        raise SecretsError(
-            f"there is no value {format_path(path)} to set (secrets set changes existing"
-            " values; add the key with 'confscope secrets decrypt --in-place' and encrypt"
-            " again, or with sops set)",
-            str(file),
-        )
-    leaf = doc.leaves[index]
     new = to_plain(value)
+    if index is None:
+        _add(file, opened, text, raw, path, new)
+        return True
+    leaf = doc.leaves[index]
     if new == opened.plains[index]:
         return False
     if new is not None and new.value != "" and unlocked.decider.encrypts(leaf.keys):
@@ -63,6 +57,114 @@ def set_value(
     _prove_one_change(result, opened, index, new, sealed_mac, lastmodified, str(file))
     write_atomic(file, result, raw)
     return True
+
+
+def _touch(text: str, opened: Opened, file: str) -> str:
+    """`text` with lastmodified and a MAC over its leaves as they now stand."""
+    doc = parse(text, file)
+    unlocked = opened.unlocked
+    lastmodified = meta.now()
+    only = unlocked.metadata.rules.mac_only_encrypted
+    entries = []
+    for leaf in doc.leaves:
+        if leaf.encrypted and unlocked.decider.encrypts(leaf.keys):
+            entries.append((leaf.path, unlocked.value(leaf.text, leaf.path, leaf.line)))
+        elif (plain := leaf.plain()) is not None:
+            entries.append((leaf.path, plain))
+    computed = mac((p for pth, p in entries if not only or unlocked.encrypts(pth)), only)
+    edits = []
+    for key, new_text in (
+        (("lastmodified",), f'"{lastmodified}"'),
+        (("mac",), unlocked.sealed_mac(computed, lastmodified)),
+    ):
+        spot = doc.meta_leaves.get(key)
+        if spot is None:
+            raise SecretsError(f"its sops: block has no {key[0]}", file)
+        edits.append((spot.start, spot.end, new_text))
+    return splice(text, edits)
+
+
+def _add(
+    file: Path, opened: Opened, text: str, raw: bytes, path: KeyPath, new: Plain | None
+) -> None:
+    """Add a missing key under a block mapping that has at least one scalar value,
+    indented like that value's key; missing mappings on the way are created."""
+    from core.model import format_path
+
+    doc, unlocked, name = opened.doc, opened.unlocked, str(file)
+    dotted = format_path(path)
+    if any(leaf.path[: len(path)] == path for leaf in doc.leaves):
+        raise SecretsError(f"{dotted} is a mapping or a list, not one value", name)
+    depth = max(
+        (
+            n
+            for n in range(len(path))
+            if any(
+                len(leaf.path) > n and leaf.path[:n] == path[:n] and isinstance(leaf.path[n], str)
+                for leaf in doc.leaves
+            )
+        ),
+        default=0,
+    )
+    parent, missing = path[:depth], path[depth:]
+    siblings = [
+        leaf
+        for leaf in doc.leaves
+        if len(leaf.path) == depth + 1
+        and leaf.path[:depth] == parent
+        and isinstance(leaf.path[depth], str)
+    ]
+    if (
+        not missing
+        or any(not isinstance(k, str) for k in missing)
+        or not siblings
+        or any(leaf.flow for leaf in siblings)
+    ):
+        raise SecretsError(
+            f"there is no value {dotted}, and confscope adds a key only under a block"
+            " mapping that holds a value already (add it with sops set, or decrypt, edit"
+            " and encrypt again)",
+            name,
+        )
+    line_start = text.rfind("\n", 0, siblings[0].start) + 1
+    before_value = text[line_start : siblings[0].start]
+    column = len(before_value) - len(before_value.lstrip(" -"))
+    descendants = [leaf for leaf in doc.leaves if leaf.path[:depth] == parent]
+    last = max(descendants, key=lambda leaf: leaf.end)
+    at = text.find("\n", content_end(text, last))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    keys = tuple(str(k) for k in path)
+    if new is not None and new.value != "" and unlocked.decider.encrypts(keys):
+        rendered = unlocked.cipher.seal(new, ":".join(keys) + ":")
+    else:
+        rendered = yaml_scalar(new)
+    step = max(doc.indent, 2)
+    lines = []
+    for offset, key in enumerate(missing):
+        pad = " " * (column + offset * step)
+        tail = f" {rendered}" if offset == len(missing) - 1 else ""
+        lines.append(f"{pad}{quote(str(key))}:{tail}")
+    block = newline.join(lines)
+    if at == -1:
+        added = text + newline + block + newline
+    else:
+        if text[at - 1 : at] == "\r":
+            at -= 1
+        added = text[:at] + newline + block + text[at:]
+    result = _touch(added, opened, name)
+    try:
+        from core.secrets.sopsfile import Unlocked, open_document
+
+        reread = parse(result, name)
+        fresh = Unlocked(meta.from_block(reread.metadata), unlocked.data_key, name)
+        check = open_document(reread, fresh, name)
+    except (SecretsError, meta.MetadataError) as error:
+        raise SecretsError(
+            f"the rewritten file would not open ({error}); nothing was written", name
+        ) from None
+    if not any(leaf.path == path for leaf in check.doc.leaves):
+        raise SecretsError(f"{dotted} could not be placed in the file; nothing was written", name)
+    write_atomic(file, result, raw)
 
 
 def _prove_one_change(

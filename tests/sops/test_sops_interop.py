@@ -284,3 +284,41 @@ def test_the_loaders_tree_decrypts_by_key_path_with_one_unwrap(
         unlocked.open_leaves(tampered)
     with pytest.raises(SecretsError, match="MAC"):
         unlocked.open_leaves(list(_leaves(parsed.root))[1:])
+
+
+def test_set_adds_a_missing_key_where_sops_reads_it(tools: Tools, age_key: AgeKey) -> None:
+    plain = tools.cwd / "add.yaml"
+    plain.write_text(EVERY_TYPE)
+    file = tools.cwd / "add.enc.yaml"
+    file.write_text(operations.encrypt(plain, [age_key.recipient]))
+    before = file.read_text().splitlines()
+    assert set_value(file, ("nested", "added"), "new-secret", age_key.identities)
+    assert set_value(file, ("top_added",), 12, age_key.identities)
+    assert set_value(file, ("nested", "fresh", "deep"), True, age_key.identities)
+    assert set_value(file, ("extra_unencrypted",), "in clear", age_key.identities)
+    after = file.read_text()
+    assert "new-secret" not in after and "extra_unencrypted: in clear" in after
+    # Only new lines and the sops bookkeeping differ from the old text.
+    kept = [line for line in after.splitlines() if line in before]
+    assert len(kept) >= len(before) - 2
+    data = load(tools.sops("decrypt", str(file)).stdout)
+    assert data["nested"]["added"] == "new-secret"
+    assert data["nested"]["fresh"] == {"deep": True}
+    assert (data["top_added"], data["extra_unencrypted"]) == (12, "in clear")
+    assert load(operations.decrypt(file, age_key.identities)) == data
+
+
+def test_set_refuses_what_it_cannot_add(tools: Tools, age_key: AgeKey) -> None:
+    plain = tools.cwd / "refuse.yaml"
+    plain.write_text(EVERY_TYPE)
+    file = tools.cwd / "refuse.enc.yaml"
+    file.write_text(operations.encrypt(plain, [age_key.recipient]))
+    before = file.read_bytes()
+    for path, words in [
+        (("nested",), "a mapping or a list"),
+        (("nested", "list", 7), "no value"),
+        (("nested", "map", "new"), "no value"),  # a flow mapping
+    ]:
+        with pytest.raises(operations.SecretsError, match=words):
+            set_value(file, path, "x", age_key.identities)
+    assert file.read_bytes() == before
