@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sops_tools import AgeKey, Tools, new_key
+
+from tests.sops.sops_tools import AgeKey, Tools, new_key
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import secrets
 from pathlib import Path
 
 import pytest
-from sops_tools import AgeKey, Tools
+
+from tests.sops.sops_tools import AgeKey, Tools
 
 PLAIN = """\
 # settings for the app
@@ -213,8 +214,8 @@ def test_plaintext_never_reaches_the_disk(tools: Tools, tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout)
     assert "second-secret-value-1" in outputs[-1]  # the secrets are really in there
-    needles = [*values.values(), "second-secret-value-1", "third-secret-value-2"]
-    needles = [n.encode() for n in needles]
+    texts = [*values.values(), "second-secret-value-1", "third-secret-value-2"]
+    needles = [text.encode() for text in texts]
     searched = 0
     for root in (tmp_path, tools.home, tools.tmp):
         for dirpath, _, names in os.walk(root):

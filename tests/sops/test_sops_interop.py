@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
-from sops_tools import AgeKey, Tools, new_key
 
 from core.secrets import operations
 from core.secrets.document import read
 from core.secrets.setting import set_value
+from tests.sops.sops_tools import AgeKey, Tools, new_key
 
 EVERY_TYPE = """\
 # a comment at the top
@@ -271,8 +271,8 @@ def test_the_loaders_tree_decrypts_by_key_path_with_one_unwrap(
 
     encrypted = sops_encrypt(tools, "layer.yaml", EVERY_TYPE)
     parsed = parse_bytes(encrypted.read_bytes(), "layer.yaml")
-    assert parsed.root is not None
-    block = parsed.root.value["sops"].plain()
+    assert parsed.root is not None and parsed.sops is not None
+    block = parsed.sops.plain()
     unlocked = unlock(block, age_key.identities(), "layer.yaml")
     opened = unlocked.open_leaves(_leaves(parsed.root))
     assert opened[("name",)].value == "hello world"

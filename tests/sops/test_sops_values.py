@@ -111,9 +111,10 @@ def test_malformed_values_are_errors_not_crashes(bad: str) -> None:
 def test_the_mac_follows_sops() -> None:
     leaves = [Plain("a", "str"), Plain(1, "int"), Plain(True, "bool"), Plain(1.5, "float")]
     assert mac(leaves, False) == hashlib.sha512(b"a1True1.5").hexdigest().upper()
-    assert bytes.fromhex(
-        "8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69"
-    ) == MAC_ONLY_ENCRYPTED_INIT
+    assert (
+        bytes.fromhex("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69")
+        == MAC_ONLY_ENCRYPTED_INIT
+    )
     only = hashlib.sha512(MAC_ONLY_ENCRYPTED_INIT + b"a").hexdigest().upper()
     assert mac([Plain("a", "str")], True) == only
 
