@@ -24,10 +24,10 @@ def other_key(tmp_path: Path) -> AgeKey:
 
 
 @pytest.fixture
-def tools(tmp_path: Path, age_key: AgeKey) -> Tools:
+def tools(tmp_path: Path, age_key: AgeKey, monkeypatch: pytest.MonkeyPatch) -> Tools:
     work = tmp_path / "work"
     home = tmp_path / "home"
     temp = tmp_path / "tmp"
     for directory in (work, home, temp):
         directory.mkdir()
-    return Tools(age_key, work, home, temp)
+    return Tools(age_key, work, home, temp, monkeypatch)

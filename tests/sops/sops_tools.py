@@ -7,12 +7,15 @@ SOPS_AGE_KEY_FILE in the child process's environment; the engine is called with 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyrage
 
@@ -44,12 +47,19 @@ def sops_path() -> str:
 
 @dataclass
 class Tools:
-    """The real sops and the confscope CLI, run as child processes with one key file."""
+    """The real sops (a child process) and the confscope CLI with one key file.
+
+    `confscope` runs the CLI's `main` in this process with the key file named in the
+    environment through `env_patch` (a pytest MonkeyPatch), which keeps the suite fast;
+    `confscope_process` starts the installed program, for what only a whole process
+    shows (files it leaves behind).
+    """
 
     key: AgeKey
     cwd: Path
     home: Path
     tmp: Path
+    env_patch: Any = None
 
     def env(self, key_file: Path | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SOPS_", "CONFSCOPE_"))}
@@ -78,6 +88,25 @@ class Tools:
         return result
 
     def confscope(
+        self, *args: str, key_file: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        if self.env_patch is None:
+            return self.confscope_process(*args, key_file=key_file)
+        from cli.main import main
+
+        for name in [k for k in os.environ if k.startswith(("SOPS_", "CONFSCOPE_"))]:
+            self.env_patch.delenv(name)
+        for name, value in self.env(key_file).items():
+            self.env_patch.setenv(name, value)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as leaving:  # argparse's usage errors
+                code = leaving.code if isinstance(leaving.code, int) else 2
+        return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+    def confscope_process(
         self, *args: str, key_file: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

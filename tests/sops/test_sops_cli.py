@@ -209,8 +209,8 @@ def test_plaintext_never_reaches_the_disk(tools: Tools, tmp_path: Path) -> None:
         ("secrets", "decrypt", str(file)),
     ]
     outputs = []
-    for step in steps:
-        result = tools.confscope(*step)
+    for step in steps:  # whole processes, with HOME and TMPDIR of their own
+        result = tools.confscope_process(*step)
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout)
     assert "second-secret-value-1" in outputs[-1]  # the secrets are really in there
