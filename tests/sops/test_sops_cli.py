@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,21 @@ def test_plaintext_never_reaches_the_disk(tools: Tools, tmp_path: Path) -> None:
                 for needle in needles:
                     assert needle not in data, f"{needle!r} found in {path}"
     assert searched >= 2  # the key file and the encrypted file at least
+
+
+def test_secrets_commands_do_not_load_the_config_engine(tools: Tools) -> None:
+    file, _ = encrypted_file(tools)
+    script = (
+        "import sys; from cli.main import main; "
+        f"code = main(['secrets', 'decrypt', {str(file)!r}]); "
+        "heavy = ('core.configset', 'core.loading', 'pydantic', 'textual', 'dataclasses'); "
+        "print(code, [m for m in heavy if m in sys.modules], file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=tools.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stderr.strip().splitlines()[-1] == "0 []"
