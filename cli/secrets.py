@@ -66,12 +66,20 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
 
 
+def _bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError:
+        return b""  # the operation itself reports the file as unreadable
+
+
 def _encrypt(file: Path, args: argparse.Namespace) -> int:
     from core.secrets import operations
 
+    before = _bytes(file)  # read first: a file that changes meanwhile is not replaced
     text = operations.encrypt(file, args.age)
     if args.in_place:
-        operations.write_atomic(file, text, file.read_bytes())
+        operations.write_atomic(file, text, before)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -80,20 +88,25 @@ def _encrypt(file: Path, args: argparse.Namespace) -> int:
 def _decrypt(file: Path, args: argparse.Namespace) -> int:
     from core.secrets import operations
 
+    before = _bytes(file)
     text = operations.decrypt(file)
     if args.in_place:
-        operations.write_atomic(file, text, file.read_bytes())
+        operations.write_atomic(file, text, before)
     else:
         sys.stdout.write(text)
     return EXIT_OK
 
 
 def _set(file: Path, args: argparse.Namespace) -> int:
-    from core.model import parse_path
     from core.scalars import resolve_plain
     from core.secrets.setting import set_value
 
-    path = parse_path(args.key)
+    if "[" in args.key or '"' in args.key:
+        from core.model import parse_path
+
+        path = parse_path(args.key)
+    else:  # what parse_path gives for plain dotted names, without loading the model
+        path = tuple(part for part in args.key.split(".") if part)
     if not path:
         print("confscope: secrets set needs a KEY", file=sys.stderr)
         return EXIT_USAGE
