@@ -271,6 +271,7 @@ def read(text: str) -> Document:
             flow = bool(event.flow_style)
             if parent is None:
                 stack.append(_Frame(True, (), (), flow, False, mark.column))
+                doc.root_flow = flow
                 continue
             if is_key:
                 raise DocumentError("a mapping or list as a key is not supported", line)

@@ -86,6 +86,12 @@ def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     doc = parse(text, str(file))
     if doc.metadata is not None:
         raise SecretsError("is already encrypted (it has a sops: block)", str(file))
+    if doc.root_flow:
+        raise SecretsError(
+            "its top-level mapping is written in flow style ({...}), which leaves no place"
+            " for the sops: block; write it in block style first",
+            str(file),
+        )
     rule = _rule(file)
     recipients = tuple(age) or (rule.age if rule else ())
     if not recipients:

@@ -96,7 +96,16 @@ def aad(keys: tuple[str, ...]) -> str:
 class Document:
     """Every leaf and comment of the data, and the `sops:` block read as plain data."""
 
-    __slots__ = ("comments", "indent", "leaves", "meta_leaves", "meta_span", "metadata", "text")
+    __slots__ = (
+        "comments",
+        "indent",
+        "leaves",
+        "meta_leaves",
+        "meta_span",
+        "metadata",
+        "root_flow",
+        "text",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -106,3 +115,4 @@ class Document:
         self.meta_span: tuple[int, int] | None = None  # the `sops:` line to the block's end
         self.meta_leaves: dict[KeyPath, Leaf] = {}
         self.indent = 4  # the data's mapping indentation, for a new `sops:` block alike
+        self.root_flow = False  # the top-level mapping is written {...}

@@ -15,7 +15,7 @@ from core.secrets.document import Leaf
 from core.secrets.values import Plain, go_plain
 
 _SAFE_PLAIN = re.compile(
-    r"[A-Za-z0-9_./+=$(](?:[A-Za-z0-9_ ./@+=$~^%()-]*[A-Za-z0-9_./@+=$~^%()-])?\Z"
+    r"[A-Za-z0-9_./+$(](?:[A-Za-z0-9_ ./@+=$~^%()-]*[A-Za-z0-9_./@+=$~^%()-])?\Z"
 )
 
 
