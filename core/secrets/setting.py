@@ -47,6 +47,8 @@ def set_value(
         (p for pth, p in opened.mac_entries() if not only or unlocked.encrypts(pth)), only
     )
     sealed_mac = unlocked.sealed_mac(computed, lastmodified)
+    if leaf.start == leaf.end:
+        replacement = " " + replacement  # an empty value's span sits right after ':' or '-'
     edits = [(leaf.start, content_end(text, leaf), replacement)]
     for key, new_text in ((("lastmodified",), f'"{lastmodified}"'), (("mac",), sealed_mac)):
         spot = doc.meta_leaves.get(key)

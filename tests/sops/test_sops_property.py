@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 
 from core.secrets import operations
 from core.secrets.document import DocumentError, read
+from core.secrets.setting import set_value
 from tests.sops.sops_tools import Tools, new_key
 
 KEYS = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8).filter(lambda k: k != "sops")
@@ -86,3 +87,27 @@ def test_sops_reads_generated_files_the_same(tmp_path_factory: Any, data: Any) -
     encrypted.write_text(operations.encrypt(plain, [key.recipient]))
     theirs = load(tools.sops("decrypt", str(encrypted)).stdout)
     assert theirs == load(operations.decrypt(encrypted, key.identities))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=DOCS, flow=st.booleans(), pick=st.integers(0, 10_000), value=SCALARS)
+def test_set_changes_exactly_that_value(
+    tmp_path_factory: Any, data: Any, flow: bool, pick: int, value: Any
+) -> None:
+    directory = tmp_path_factory.mktemp("propset")
+    key = new_key(directory)
+    file = directory / "plain.yaml"
+    text = dump(data, flow)
+    assume(readable(text))
+    file.write_text(text)
+    file.write_text(operations.encrypt(file, [key.recipient]))
+    leaves = read(file.read_text()).leaves
+    assume(leaves)
+    path = leaves[pick % len(leaves)].path
+    set_value(file, path, value, key.identities)
+    expected = load(text)
+    target = expected
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    assert load(operations.decrypt(file, key.identities)) == expected
