@@ -101,7 +101,11 @@ def read(text: str) -> Document:
     indents: list[int] = []
 
     def comments_before(
-        end: int, next_keys: tuple[str, ...], next_column: int, next_line: int
+        end: int,
+        next_keys: tuple[str, ...],
+        next_column: int,
+        next_line: int,
+        at_end: bool = False,
     ) -> None:
         """Record the comments between the last token read and `end` (the next one)."""
         nonlocal scan
@@ -120,6 +124,9 @@ def read(text: str) -> Document:
             foot = closed[0].keys if closed else None
             if inline and prev_keys is not None:
                 owner = prev_keys
+            elif foot is not None and at_end:
+                # After the last value: the innermost block the comment lines up with.
+                owner = next((f.keys for f in closed if f.column <= column), next_keys)
             elif foot is not None and column > next_column:
                 owner = foot
             else:
@@ -156,7 +163,7 @@ def read(text: str) -> Document:
                 continue
             if kind is StreamEndEvent:
                 if scan < len(text) and text.find("#", scan) != -1:
-                    comments_before(len(text), (), 0, text.count("\n") + 1)
+                    comments_before(len(text), (), 0, text.count("\n") + 1, at_end=True)
                 break
             if kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
