@@ -15,8 +15,8 @@ from typing import Any
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
-def add_parser(commands: Any) -> None:
-    """Register `secrets` and its subcommands on the top-level parser's subparsers."""
+def register(commands: Any) -> None:
+    """Add `secrets` to the top-level subcommands; it runs without a config set."""
     secrets = commands.add_parser("secrets", help="encrypt, decrypt and edit sops files")
     actions = secrets.add_subparsers(
         dest="secrets_command", metavar="ACTION", required=True, prog="confscope secrets"
@@ -53,6 +53,7 @@ def add_parser(commands: Any) -> None:
     )
     update.add_argument("file", metavar="FILE")
     update.add_argument("--age", action="append", default=[], metavar="R")
+    secrets.set_defaults(standalone=run)
 
 
 def run(args: argparse.Namespace) -> int:
