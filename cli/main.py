@@ -8,7 +8,6 @@ The TUI is imported only when it is opened, so script commands start fast.
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
 import json
 import os
@@ -16,16 +15,15 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cli import completion, editor_schema, keys, render, trust
-from core.activation import Context
-from core.compare import differences
-from core.configset import ConfigSet, Resolution
-from core.context import NO_TYPE
-from core.editing import EditPlan, prepare_set, prepare_unset, write_plan
-from core.history import GitHistory, node_history
-from core.model import Problem, format_path, parse_path
+from cli import completion, editor_schema, keys, secrets, trust
+
+if TYPE_CHECKING:  # the engine loads on first use: `keys` and `secrets` start without it
+    from core.activation import Context
+    from core.configset import ConfigSet, Resolution
+    from core.editing import EditPlan
+    from core.model import Problem
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -52,7 +50,8 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument(
         "--trust", action="store_true", help="run the set's schema code this once (CI)"
     )
-    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    # An explicit prog spares argparse a help formatter now (and its shutil import).
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", prog="confscope")
 
     show = commands.add_parser("show", help="the merged config")
     show.add_argument("--format", choices=["yaml", "json", "env"], default="yaml")
@@ -76,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("--other-env", help="the environment of the other side")
     diff.add_argument("--format", choices=["text", "json"], default="text")
     keys.register(commands)
+    secrets.register(commands)
 
     set_ = commands.add_parser("set", help="set a value in a layer file, byte-exact")
     set_.add_argument("key", help="dotted key path, list items as [i]")
@@ -165,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         from tui.app import run as run_tui
 
         return run_tui(root, options, trust_schema=args.trust)
+    from core.configset import ConfigSet
+
     config = ConfigSet(root, trust_schema=args.trust)
     if args.command == "trust":
         return trust.run(config, args)
@@ -198,6 +200,8 @@ def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
 
 def print_json(data: Any) -> None:
     """JSON on stdout; a value JSON cannot hold (infinity, NaN) is said on stderr."""
+    from cli import render
+
     text, odd = render.json_text(data)
     print(text)
     if odd:
@@ -216,6 +220,8 @@ def report_errors(resolution: Resolution) -> None:
 
 
 def show(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from cli import render
+
     resolution = resolve(config, options)
     if args.format == "json":
         print_json(render.json_data(resolution, args.reveal, args.sources))
@@ -228,6 +234,12 @@ def show(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
 
 
 def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    import difflib
+
+    from cli import render
+    from core.history import GitHistory, node_history
+    from core.model import format_path, parse_path
+
     path = parse_path(args.key)
     if not path:
         raise UsageError("why wants a key, like database.port or servers[0].host")
@@ -255,6 +267,9 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
 
 
 def validate(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from cli import render
+    from core.context import NO_TYPE
+
     runs: list[tuple[str | None, Resolution]] = []
     if args.all_types:
         runs.append((None, resolve(config, {**options, "override_type": NO_TYPE})))
@@ -299,6 +314,8 @@ def _count(n: int, word: str) -> str:
 
 
 def layers(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from cli import render
+
     resolution = resolve(config, options)
     if args.format == "json":
         rows = []
@@ -319,6 +336,9 @@ def layers(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any])
 
 
 def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from cli import render
+    from core.compare import differences
+
     mine = resolve(config, options)
     other_options = {**options, "base_override_type": args.other_type}
     if args.other_env:
@@ -342,6 +362,8 @@ def diff(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -
 
 
 def set_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from core.editing import prepare_set
+
     resolution = resolve(config, options)
     plan = prepare_set(
         config, resolution, args.key, args.value, layer=args.layer, as_string=args.string
@@ -350,6 +372,8 @@ def set_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, An
 
 
 def unset_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from core.editing import prepare_unset
+
     resolution = resolve(config, options)
     plan = prepare_unset(config, resolution, args.key, layer=args.layer, directive=args.directive)
     return _carry_out(plan, args.dry_run)
@@ -357,6 +381,9 @@ def unset_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, 
 
 def _carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:
     """Print the diff (dry run) or write the plan; refusals go to stderr, exit 1."""
+    from core.editing import write_plan
+    from core.model import Problem
+
     if isinstance(plan, Problem):
         print(f"confscope: {plan}", file=sys.stderr)
         return EXIT_REFUSED

@@ -11,9 +11,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from core.configset import ConfigSet
-from core.trust import SchemaCode
+if TYPE_CHECKING:  # only for annotations: `confscope keys|secrets` start without the engine
+    from core.configset import ConfigSet
+    from core.trust import SchemaCode
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 

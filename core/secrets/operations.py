@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.secrets import metadata as meta
 from core.secrets.document import Document, Leaf, aad
-from core.secrets.keystore import KeystoreError, identities_for
+from core.secrets.identities import identities as default_identities
 from core.secrets.rules import CreationRule, Rules, RulesError, creation_rule
 from core.secrets.sopsfile import (
     Opened,
@@ -41,11 +41,15 @@ Identities = Callable[[Sequence[str]], list[str]]
 def _identities(file: Path, recipients: Sequence[str], source: Identities) -> list[str]:
     try:
         return source(recipients)
-    except KeystoreError as error:
-        raise SecretsError(str(error), str(file)) from None
+    except Exception as error:
+        from core.secrets.agekeys import KeystoreError  # loaded already by whoever raised it
+
+        if isinstance(error, KeystoreError):
+            raise SecretsError(str(error), str(file)) from None
+        raise
 
 
-def open_file(file: Path, identities: Identities = identities_for) -> tuple[Opened, str, bytes]:
+def open_file(file: Path, identities: Identities = default_identities) -> tuple[Opened, str, bytes]:
     """Read, decrypt and verify a sops file: (the opened file, its text, its bytes)."""
     text, raw = read_text(file)
     doc = parse(text, str(file))
@@ -60,7 +64,7 @@ def open_file(file: Path, identities: Identities = identities_for) -> tuple[Open
     return open_document(doc, unlocked, str(file)), text, raw
 
 
-def decrypt(file: Path, identities: Identities = identities_for) -> str:
+def decrypt(file: Path, identities: Identities = default_identities) -> str:
     """The plaintext YAML: values and comments decrypted in place, the sops: block gone."""
     opened, text, _ = open_file(file, identities)
     doc = opened.doc
@@ -141,7 +145,7 @@ def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     return result
 
 
-def rotate(file: Path, identities: Identities = identities_for) -> None:
+def rotate(file: Path, identities: Identities = default_identities) -> None:
     """A new data key for the same recipients; every value and comment re-encrypted."""
     opened, text, raw = open_file(file, identities)
     _refuse_other_keys(opened, file, "rotate")
@@ -178,7 +182,7 @@ def rotate(file: Path, identities: Identities = identities_for) -> None:
 
 
 def updatekeys(
-    file: Path, age: Sequence[str] = (), identities: Identities = identities_for
+    file: Path, age: Sequence[str] = (), identities: Identities = default_identities
 ) -> tuple[list[str], list[str]]:
     """Make the recipients exactly `age` (or the `.sops.yaml` rule's); values untouched.
 

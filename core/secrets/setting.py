@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.secrets import metadata as meta
-from core.secrets.keystore import identities_for
+from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse
 from core.secrets.text import content_end, quote, splice, yaml_scalar
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def set_value(
-    file: Path, path: KeyPath, value: Any, identities: Identities = identities_for
+    file: Path, path: KeyPath, value: Any, identities: Identities = default_identities
 ) -> bool:
     """Change one value (re-encrypted with the file's data key); False if unchanged."""
     opened, text, raw = open_file(file, identities)

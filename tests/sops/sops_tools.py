@@ -65,6 +65,8 @@ class Tools:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SOPS_", "CONFSCOPE_"))}
         env.update(
             SOPS_AGE_KEY_FILE=str(key_file or self.key.file),
+            # No OS keyring here: a key not in the file is missing, never a prompt.
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
             HOME=str(self.home),
             TMPDIR=str(self.tmp),
             PYTHONPATH=str(REPO),
