@@ -28,7 +28,7 @@ from core.secrets.sopsfile import (
     parse,
     unlock,
 )
-from core.secrets.text import content_end, newline_of, splice, yaml_scalar
+from core.secrets.text import block_literal, content_end, newline_of, splice, yaml_scalar
 from core.secrets.values import Cipher, Plain
 from core.secrets.writing import read_text, write_atomic
 
@@ -69,9 +69,16 @@ def decrypt(file: Path, identities: Identities = default_identities) -> str:
     opened, text, _ = open_file(file, identities)
     doc = opened.doc
     edits: list[tuple[int, int, str]] = []
+    step = max(doc.indent, 2)
     for leaf, plain in zip(doc.leaves, opened.plains):
         if leaf.encrypted and opened.unlocked.decider.encrypts(leaf.keys):
-            edits.append((leaf.start, content_end(text, leaf), yaml_scalar(plain, leaf.flow)))
+            written = yaml_scalar(plain, leaf.flow)
+            if plain is not None and plain.type == "str" and not leaf.flow and "\n" in plain.value:
+                line_start = text.rfind("\n", 0, leaf.start) + 1
+                before = text[line_start : leaf.start]
+                column = len(before) - len(before.lstrip(" -"))
+                written = block_literal(plain.value, column + step) or written
+            edits.append((leaf.start, content_end(text, leaf), written))
     for comment, opened_comment in zip(doc.comments, opened.comments):
         if opened_comment is not None:
             plaintext = opened_comment[0]

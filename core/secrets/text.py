@@ -64,6 +64,22 @@ def yaml_scalar(plain: Plain | None, flow: bool = False) -> str:
     return quote(str(value))
 
 
+def block_literal(text: str, indent: int) -> str | None:
+    """A multi-line string as a `|` block indented by `indent`, as sops writes one; None
+    when a block cannot hold it exactly (a leading space, control characters)."""
+    if "\n" not in text.rstrip("\n") or text[:1] in (" ", "\t", "\n"):
+        return None
+    if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in text):
+        return None
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    pad = " " * indent
+    lines = [pad + line if line else "" for line in body.split("\n")]
+    extra = [""] * (trailing - 1) if trailing > 1 else []
+    return "\n".join([f"|{chomp}", *lines, *extra])
+
+
 def quote(text: str) -> str:
     """A string as a plain scalar when that is unambiguous, else double-quoted."""
     if (

@@ -219,3 +219,21 @@ def test_comments_belong_where_sops_puts_them() -> None:
         "before d": (),
     }
     assert [c.line for c in doc.comments] == [1, 2, 4, 7, 8, 10, 11]
+
+
+@pytest.mark.parametrize("text", ["a\nb\n", "a\nb", "a\n\nb\n\n\n", "x\n  indented\n", "é\tt\nz"])
+def test_multi_line_strings_come_back_as_blocks(text: str) -> None:
+    from core.secrets.text import block_literal
+
+    block = block_literal(text, 2)
+    assert block is not None
+    leaf = read(f"k: {block}\nnext: 1\n").leaves[0]
+    assert leaf.style == "|" and leaf.plain() == Plain(text, "str")
+
+
+def test_what_a_block_cannot_hold_is_quoted_instead() -> None:
+    from core.secrets.text import block_literal
+
+    assert block_literal(" leading space\nx", 2) is None
+    assert block_literal("bell\x07\nx", 2) is None
+    assert block_literal("one line\n", 2) is None
