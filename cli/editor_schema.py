@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.configset import ConfigSet
-from core.manifest import load_manifest
+if TYPE_CHECKING:  # the engine loads when the command runs, not when the CLI starts
+    from core.configset import ConfigSet
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -33,6 +33,7 @@ def run(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
     from pydantic.errors import PydanticUserError
 
     from core.layerschema import layer_schema, model_schema
+    from core.manifest import load_manifest
 
     manifest, problems = load_manifest(config.root)
     fatal = [p for p in problems if p.severity == "error"]
