@@ -239,6 +239,7 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
     from cli import render
     from core.history import GitHistory, node_history
     from core.model import format_path, parse_path
+    from core.secrets.layers import secret_state
 
     path = parse_path(args.key)
     if not path:
@@ -258,10 +259,11 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
         return EXIT_REFUSED
     problems = resolution.problems_at(path)
     history = node_history(GitHistory(), resolution, node)
+    sealed = secret_state(node, resolution.secrets)
     if args.format == "json":
-        print_json(render.why_json(path, node, args.reveal, history))
+        print_json(render.why_json(path, node, args.reveal, history, sealed))
     else:
-        sys.stdout.write(render.why_text(path, node, problems, args.reveal, history))
+        sys.stdout.write(render.why_text(path, node, problems, args.reveal, history, sealed))
     # The value explained is wrong: a script must not take it as good.
     return EXIT_REFUSED if any(p.severity == "error" for p in problems) else EXIT_OK
 

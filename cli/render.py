@@ -26,6 +26,7 @@ from core.model import (
     format_path,
 )
 from core.scalars import resolve_plain, yaml11_reading
+from core.secrets.layers import SecretState
 from core.secrets.policy import Reveal
 
 _SAFE_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*\Z")
@@ -176,7 +177,11 @@ def type_name(value: Any) -> str:
 
 
 def why_json(
-    path: KeyPath, node: Merged, reveal: bool = False, history: NodeHistory | None = None
+    path: KeyPath,
+    node: Merged,
+    reveal: bool = False,
+    history: NodeHistory | None = None,
+    secret: SecretState | None = None,
 ) -> dict[str, Any]:
     policy = Reveal(reveal)
     beaten = history.beaten if history is not None else (None,) * len(node.overridden)
@@ -184,6 +189,7 @@ def why_json(
         "path": format_path(path),
         **source_dict(node, reveal),
         "directive": node.directive,
+        "encrypted": secret.to_dict() if secret is not None else None,
         "history": _history_dict(history.winner if history is not None else None),
         "overridden": [
             {
@@ -219,11 +225,14 @@ def why_text(
     problems: Sequence[Problem],
     reveal: bool,
     history: NodeHistory | None = None,
+    secret: SecretState | None = None,
 ) -> str:
     policy = Reveal(reveal)
     value = policy.plain(node)
     head = f"{format_path(path)} = {compact(value)}  ({type_name(node.plain())})"
     lines = [head, f"  from     {node.layer}  {node.file}:{node.line}:{node.column}"]
+    if secret is not None:
+        lines.append(f"  secret   {secret.text}")
     if history is not None and history.winner is not None:
         lines.append(f"  changed  {history.winner}")
     changed = history.by_origin(node) if history is not None else {}

@@ -21,12 +21,14 @@ from core.caching import CacheStats, ParseCache
 from core.context import Context
 from core.layerfiles import layer_files
 from core.layering import SourceFile, build_layers
+from core.loading import ParsedFile
 from core.manifest import Manifest, display_path, load_manifest, locate_key
 from core.metadata import override_types
-from core.model import LayerFile, Problem
+from core.model import FileIdentity, LayerFile, Problem
 from core.pipeline import LoadedSet, Tree, resolve_layers
 from core.resolution import Resolution
 from core.schema import load_schema
+from core.secrets.layers import Identities, LayerSecrets, open_parsed
 from core.trust import (
     SchemaCode,
     TrustState,
@@ -49,9 +51,13 @@ class ConfigSet:
         cache: ParseCache | None = None,
         trust_store: TrustStore | None = None,
         trust_schema: bool = False,
+        identities: Identities | None = None,
     ) -> None:
         """`trust_store` is where trusted sets are recorded (default: the user's);
-        `trust_schema` trusts the schema for this object's life (``--trust``)."""
+        `trust_schema` trusts the schema for this object's life (``--trust``);
+        `identities` gives the age identities for a sops file's recipients (default:
+        SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, then the OS keyring)."""
+        self.identities = identities
         self.root = Path(root).resolve()
         self.cache = cache or ParseCache()
         self.trust_store = trust_store if trust_store is not None else TrustStore()
@@ -59,6 +65,8 @@ class ConfigSet:
         self._schema_key: tuple[Any, ...] | None = None
         self._schema: tuple[type[BaseModel] | None, list[Problem]] = (None, [])
         self._last: Tree | None = None
+        # Decrypted sops files, by path: (the version opened, the file, what is known).
+        self._secrets: dict[Path, tuple[Any, ParsedFile, LayerSecrets]] = {}
         # One resolve at a time: the parse cache and the last tree are shared state,
         # and a TUI resolves from worker threads.
         self._lock = threading.RLock()
@@ -81,12 +89,30 @@ class ConfigSet:
         manifest, set_problems = load_manifest(self.root)
         files, file_problems = layer_files(manifest)
         sources: list[SourceFile] = []
+        secrets: dict[str, LayerSecrets] = {}
         for path, is_base in files:
             display = display_path(path, manifest.root)
             parsed, identity = self.cache.parse(path, display)
+            if parsed.sops is not None:
+                parsed, secrets[display] = self._opened(path, display, parsed, identity)
             sources.append(SourceFile(path, display, parsed, is_base, identity))
         layers, layer_problems = build_layers(sources)
-        return LoadedSet(manifest, layers, set_problems + file_problems, layer_problems)
+        return LoadedSet(manifest, layers, set_problems + file_problems, layer_problems, secrets)
+
+    def _opened(
+        self, path: Path, display: str, parsed: ParsedFile, identity: FileIdentity | None
+    ) -> tuple[ParsedFile, LayerSecrets]:
+        """A sops file with its values decrypted in memory: once per version of the file
+        (its data key is unwrapped once, not once per value or per resolve)."""
+        stamp = (display, identity.digest if identity is not None else None)
+        known = self._secrets.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1], known[2]
+        opened, info, problems = open_parsed(parsed, display, self.identities)
+        if problems:
+            opened = replace(opened, problems=opened.problems + problems)
+        self._secrets[path] = (stamp, opened, info)
+        return opened, info
 
     def override_types(self) -> list[str]:
         """Every override type some layer's conditions name, in file order."""

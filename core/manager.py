@@ -98,6 +98,109 @@ class OverrideManager:
             )
         return resolution.plain(reveal=True)
 
+    async def load_secure_configuration(
+        self,
+        override_type: str | None = "production",
+        encryption_key: str | Sequence[str] | None = None,
+        **what_if: Any,
+    ) -> dict[str, Any]:
+        """The merged config with every sops-encrypted layer decrypted, secrets revealed.
+
+        `encryption_key` is an age identity (``AGE-SECRET-KEY-1…``), several, or the
+        text of an age key file; it is tried before SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and
+        the OS keyring, and kept only in memory. Raises `ConfigurationError` when the
+        config has errors or an encrypted layer stays locked.
+        """
+        given = _identities_in(encryption_key)
+
+        def identities(recipients: Sequence[str]) -> list[str]:
+            from core.secrets.identities import identities as at_hand
+            from core.secrets.keystore import KeystoreError
+
+            try:
+                found = at_hand(recipients)
+            except KeystoreError:
+                if not given:
+                    raise
+                found = []
+            return [*given, *found]
+
+        secure = ConfigSet(
+            self.config_set.root,
+            cache=self.cache,
+            trust_store=self.config_set.trust_store,
+            trust_schema=self.config_set.trust_schema,
+            identities=identities,
+        )
+
+        def resolve() -> Resolution:
+            context = secure.context(base_override_type=override_type, **what_if)
+            return secure.resolve(context)
+
+        resolution = await asyncio.to_thread(resolve)
+        locked = [
+            f"{name}: {info.reason}" for name, info in resolution.secrets.items() if not info.opened
+        ]
+        active = {layer.name for layer in resolution.active_layers}
+        locked = [text for text in locked if text.split(":", 1)[0] in active]
+        if resolution.errors or locked:
+            message = f"the {override_type or 'default'} configuration cannot be loaded securely"
+            if locked:
+                message += "; encrypted layers stay locked: " + "; ".join(locked)
+            raise ConfigurationError(message, resolution.errors)
+        self.last, self.override_type = resolution, override_type
+        return resolution.plain(reveal=True)
+
+    def encrypt_sensitive_data(
+        self, config: Mapping[str, Any], recipients: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """`config` as a sops document: values of secret-named keys (the set's
+        `secret_keys`) encrypted for `recipients` (default: the recipients of the set's
+        encrypted layers, else those of its `.sops.yaml` rule), everything else in the
+        clear, with its `sops:` block.
+        Dump it as YAML and `sops decrypt` or a confscope layer opens it. Nothing is
+        written to disk."""
+        from io import StringIO
+
+        from ruamel.yaml import YAML
+
+        from core.secrets.operations import encrypt_text
+        from core.secrets.rules import Rules, RulesError, creation_rule
+        from core.secrets.sopsfile import SecretsError
+
+        loaded = self.config_set.load()
+        manifest = loaded.manifest
+        if recipients is None:
+            found = [r for info in loaded.secrets.values() for r in info.recipients]
+            recipients = list(dict.fromkeys(found))
+        if not recipients:
+            try:
+                rule = creation_rule(self.config_set.root / "secrets.yml")
+            except RulesError:
+                rule = None
+            recipients = rule.age if rule is not None else ()
+        if not recipients:
+            raise ConfigurationError(
+                "no age recipients to encrypt for: pass recipients= or add a creation rule"
+                " with age: to the set's .sops.yaml"
+            )
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        buffer = StringIO()
+        yaml.dump(dict(config), buffer)
+        try:
+            text = encrypt_text(
+                buffer.getvalue(),
+                "<config>",
+                list(recipients),
+                Rules(encrypted_regex=manifest.secret_keys),
+            )
+        except SecretsError as error:
+            raise ConfigurationError(f"the config cannot be encrypted: {error}") from None
+        document = yaml.load(text)
+        assert isinstance(document, dict)
+        return document
+
     def load_configuration(self, override_type: str | None = None) -> dict[str, Any]:
         """The merged config without raising: problems stay on `self.last`."""
         return self.resolve(override_type).plain(reveal=True)
@@ -248,3 +351,19 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
         else:
             result[key] = value
     return result
+
+
+def _identities_in(key: str | Sequence[str] | None) -> list[str]:
+    """The age identities in what `load_secure_configuration` was given."""
+    if key is None:
+        return []
+    texts = [key] if isinstance(key, str) else list(key)
+    found: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("AGE-SECRET-KEY-"):
+                found.append(line)
+    if not found:
+        raise ConfigurationError("encryption_key holds no age identity (AGE-SECRET-KEY-1…)")
+    return found

@@ -8,7 +8,7 @@ whose definitions differ are merged, expanded and linted again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -20,6 +20,7 @@ from core.merging import MergeResult, changed_keys, merge_layers, remerge
 from core.model import MAPPING, LayerFile, Merged, Problem, Verdict, parse_path, sort_problems
 from core.resolution import Resolution
 from core.secretlint import once_per_definition
+from core.secrets.layers import LayerSecrets
 from core.secrets.policy import SecretKeys
 from core.validation import validate_schema
 
@@ -32,6 +33,8 @@ class LoadedSet:
     layers: list[LayerFile]
     set_problems: list[Problem]
     layer_problems: list[Problem]
+    # What is known of each sops file's secrets, by the file as shown.
+    secrets: dict[str, LayerSecrets] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,11 @@ def resolve_layers(
         sort_problems(problems),
         tree.merged.removals,
         secret_keys,
+        {
+            layer.name: loaded.secrets[layer.display]
+            for layer in activation.ordered
+            if layer.display in loaded.secrets
+        },
     )
     return resolution, tree
 

@@ -9,6 +9,7 @@ from core.context import Context
 from core.manifest import Manifest
 from core.merging import Removal
 from core.model import KeyPath, LayerFile, Merged, Problem, Verdict, format_path, parse_path
+from core.secrets.layers import LayerSecrets
 from core.secrets.policy import Reveal, SecretKeys
 
 
@@ -24,6 +25,8 @@ class Resolution:
     problems: list[Problem]
     removals: dict[KeyPath, Removal] = field(default_factory=dict)
     secret_keys: SecretKeys = field(default_factory=SecretKeys)
+    # Each encrypted layer's recipients and whether its values were opened.
+    secrets: dict[str, LayerSecrets] = field(default_factory=dict)
 
     @property
     def active_layers(self) -> list[LayerFile]:

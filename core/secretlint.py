@@ -16,6 +16,8 @@ def secret_problem(path: tuple[str | int, ...], node: Merged) -> Problem | None:
     value = node.value
     if not isinstance(value, str) or not value.strip() or not _literal(node):
         return None
+    if node.node.sealed is not None:  # decrypted in memory: encrypted in its file
+        return None
     shown = format_path(path)
     written = written_at(node.node)
     return Problem(

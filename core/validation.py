@@ -68,15 +68,31 @@ def validate_schema(
     return sorted(check.problems, key=Problem.sort_key)
 
 
+# Without its key, an encrypted value is checked by the type sops recorded for it: the
+# schema sees a stand-in of that type, and only a wrong type is reported there.
+_STAND_INS: dict[str, Any] = {"int": 0, "float": 0.0, "bool": False}
+
+
 def _plain(node: Merged, top: bool = False) -> Any:
-    """The data pydantic sees: encrypted values become their ``ENC[...]`` text."""
+    """The data pydantic sees: an encrypted value still locked becomes a stand-in of
+    its recorded type (its ``ENC[...]`` text for a string)."""
     if node.kind == MAPPING and isinstance(node.value, dict):
         return {k: _plain(v) for k, v in node.value.items() if not (top and k == METADATA_KEY)}
     if node.kind == SEQUENCE and isinstance(node.value, list):
         return [_plain(v) for v in node.value]
     if isinstance(node.value, Encrypted):
-        return node.value.raw
+        return _STAND_INS.get(node.value.type, node.value.raw)
     return node.value
+
+
+def _uncheckable(item: Any) -> bool:
+    """An error at a locked encrypted value that only its plaintext could settle: any
+    but a type mismatch of a non-string (a string's text may still parse as anything)."""
+    value = item.node.value
+    if not isinstance(value, Encrypted):
+        return False
+    kind = str(item.type)
+    return value.type == "str" or not (kind.endswith("_type") or kind.endswith("_parsing"))
 
 
 class _Located:
@@ -211,6 +227,8 @@ class _SchemaCheck:
         )
 
     def report(self, item: _Located) -> None:
+        if _uncheckable(item):
+            return
         message = readable(item.error)
         if item.on_key and item.path:
             message = f"the key '{item.path[-1]}' {message}"
@@ -246,7 +264,7 @@ class _SchemaCheck:
         if item.type in ("value_error", "assertion_error") and node.kind != SCALAR:
             return ""  # a model validator's own message says what is wrong
         if isinstance(node.value, Encrypted):
-            return "got an encrypted value, which cannot be checked without decrypting it"
+            return f"got an encrypted {node.value.type}, recorded so by sops"
         if item.type in ("too_short", "too_long") and node.kind != SCALAR:
             word = "entry" if node.kind == MAPPING else "item"
             return f"got {plural(len(node.value), word)}"

@@ -22,11 +22,15 @@ KINDS = {
     "yaml11",
     "unknown-key",
     "kind-change",
+    "secrets",
 }
+# The DEMO age key the samples' encrypted layers are encrypted for (make run uses it).
+DEMO_KEY = (SAMPLES / "demo-age-key.txt").read_text()
+DEMO_IDENTITIES = [line for line in DEMO_KEY.splitlines() if line.startswith("AGE-SECRET-KEY-")]
 
 
 def resolve(override_type: str | None, **env: str) -> Resolution:
-    config = ConfigSet(SAMPLES)
+    config = ConfigSet(SAMPLES, identities=lambda recipients: DEMO_IDENTITIES)
     context = config.context(
         override_type=override_type, process_env={**QUIET_ENV, **env}, platform="linux"
     )

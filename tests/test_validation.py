@@ -301,8 +301,10 @@ def test_union_branch_the_user_meant_is_the_one_reported() -> None:
 def test_secret_and_encrypted_values_are_never_quoted() -> None:
     class Typed(BaseModel):
         password: int
-        port: int
+        port: str
 
+    # Without its key an encrypted value is checked by its recorded type: an int
+    # cannot be the text the field wants.
     base = layer("base", "password: hunter2\nport: ENC[AES256_GCM,data:xx,iv:yy,tag:zz,type:int]\n")
     root = merge(base)
     assert isinstance(root.value["port"].value, Encrypted)

@@ -94,28 +94,36 @@ def decrypt(file: Path, identities: Identities = default_identities) -> str:
 def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     """The file encrypted for `age` (or its `.sops.yaml` rule's recipients), as text."""
     text, _ = read_text(file)
-    doc = parse(text, str(file))
+    rule = _rule(file)
+    recipients = tuple(age) or (rule.age if rule else ())
+    return encrypt_text(text, str(file), recipients, rule.rules if rule else None)
+
+
+def encrypt_text(
+    text: str, file: str, recipients: Sequence[str], rules: Rules | None = None
+) -> str:
+    """YAML `text` encrypted for `recipients` under `rules` (default: every value), in
+    memory; `file` names it in messages."""
+    doc = parse(text, file)
     if doc.metadata is not None:
-        raise SecretsError("is already encrypted (it has a sops: block)", str(file))
+        raise SecretsError("is already encrypted (it has a sops: block)", file)
     if doc.root_flow:
         raise SecretsError(
             "its top-level mapping is written in flow style ({...}), which leaves no place"
             " for the sops: block; write it in block style first",
-            str(file),
+            file,
         )
-    rule = _rule(file)
-    recipients = tuple(age) or (rule.age if rule else ())
     if not recipients:
         raise SecretsError(
             "no age recipients: pass --age RECIPIENT or add a creation rule with age: to"
             " .sops.yaml",
-            str(file),
+            file,
         )
-    rules = (rule.rules if rule else Rules()).with_default()
+    rules = (rules or Rules()).with_default()
     try:
         decider = rules.decider()
     except RulesError as error:
-        raise SecretsError(str(error), str(file)) from None
+        raise SecretsError(str(error), file) from None
     data_key = os.urandom(32)
     cipher = Cipher(data_key)
     edits: list[tuple[int, int, str]] = []
@@ -138,7 +146,7 @@ def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     try:
         stanzas = meta.wrap(data_key, recipients)
     except meta.MetadataError as error:
-        raise SecretsError(str(error), str(file)) from None
+        raise SecretsError(str(error), file) from None
     computed = mac(entries, rules.mac_only_encrypted)
     metadata = meta.Metadata(
         stanzas, lastmodified, cipher.seal(Plain(computed, "str"), lastmodified), rules
@@ -148,7 +156,7 @@ def encrypt(file: Path, age: Sequence[str] = ()) -> str:
     if body and not body.endswith("\n"):
         body += newline
     result = body + meta.render(metadata, doc.indent).replace("\n", newline)
-    _prove(result, Unlocked(metadata, data_key, str(file)), str(file))
+    _prove(result, Unlocked(metadata, data_key, file), file)
     return result
 
 
