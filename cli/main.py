@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli import completion, editor_schema, keys, secrets, trust
+from cli.arguments import misplaced_option
 
 if TYPE_CHECKING:  # the engine loads on first use: `keys` and `secrets` start without it
     from core.activation import Context
@@ -98,7 +99,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    misplaced = misplaced_option(top, sys.argv[1:] if argv is None else argv)
+    if misplaced is not None:
+        top.print_usage(sys.stderr)
+        print(f"confscope: {misplaced}", file=sys.stderr)
+        return EXIT_USAGE
+    args = top.parse_args(argv)
     # A script command builds one tree and exits: the cyclic collector would only walk
     # that tree again and again. The TUI runs for hours and keeps its collector.
     collecting = gc.isenabled() and args.command is not None
@@ -191,10 +198,13 @@ def resolve(config: ConfigSet, options: dict[str, Any]) -> Resolution:
     with trust.stdout_guarded():
         resolution = config.resolve(what_if=options)
     fatal = [p for p in resolution.problems if p.code == "manifest" and p.severity == "error"]
+    if fatal and resolution.manifest.file is None:  # no manifest to blame: say what is missing
+        raise UsageError("; ".join(problem.message for problem in fatal))
     if fatal:
         for problem in fatal:
             print(f"confscope: {problem}", file=sys.stderr)
-        raise UsageError("the config set cannot be read; fix the manifest first")
+        name = resolution.manifest.file.name if resolution.manifest.file else "the manifest"
+        raise UsageError(f"the config set cannot be read; fix {name} first")
     return resolution
 
 
@@ -238,6 +248,7 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
 
     from cli import render
     from core.history import GitHistory, node_history
+    from core.merging import removal_covering
     from core.model import format_path, parse_path
     from core.secrets.layers import secret_state
 
@@ -247,10 +258,16 @@ def why(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) ->
     resolution = resolve(config, options)
     node = resolution.get(path)
     if node is None:
-        removal = resolution.removals.get(path)
-        if removal is not None:
-            secret = resolution.secret_keys.on_path(path)
-            sys.stdout.write(render.removal_text(path, removal, args.reveal, secret))
+        covering = removal_covering(resolution.removals, path)
+        if covering is not None:
+            removed_at, removal = covering
+            names = resolution.secret_keys
+            if args.format == "json":
+                answer = render.removal_json(path, removed_at, removal, args.reveal, names)
+                print(json.dumps(answer, indent=2, default=str))
+            else:
+                text = render.removal_text(path, removed_at, removal, args.reveal, names)
+                sys.stdout.write(text)
             return EXIT_OK
         known = [format_path(p) for p, _ in resolution.root.walk()]
         close = difflib.get_close_matches(args.key, known, n=3, cutoff=0.6)

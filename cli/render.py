@@ -12,7 +12,7 @@ from typing import Any
 from core.compare import Difference
 from core.configset import Resolution
 from core.history import LineHistory, NodeHistory
-from core.merging import Removal
+from core.merging import Removal, removed_node
 from core.model import (
     BEATEN,
     MAPPING,
@@ -27,7 +27,7 @@ from core.model import (
 )
 from core.scalars import resolve_plain, yaml11_reading
 from core.secrets.layers import SecretState
-from core.secrets.policy import Reveal
+from core.secrets.policy import Reveal, SecretKeys
 
 _SAFE_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*\Z")
 
@@ -261,14 +261,55 @@ def why_text(
     return "\n".join(lines) + "\n"
 
 
-def removal_text(path: KeyPath, removal: Removal, reveal: bool, secret: bool) -> str:
-    d = removal.removed
-    value = Reveal(reveal).masked(d.value, secret=secret, sealed=d.node.sealed)
-    return (
-        f"{format_path(path)} is not in the merged config: layer {removal.layer} removed it"
-        f" with !unset at {removal.origin}.\n"
-        f"  it was  {compact(value)}  from {d.layer} {d.origin}\n"
-    )
+def removal_text(
+    path: KeyPath, removed_at: KeyPath, removal: Removal, reveal: bool, names: SecretKeys
+) -> str:
+    """Why `path` is missing: `removal` took it out (or its ancestor at `removed_at`)."""
+    where = f"layer {removal.layer} removed it with !unset at {removal.origin}"
+    if removed_at != path:
+        where = f"its parent {format_path(removed_at)} was removed by layer {removal.layer}"
+        where += f" with !unset at {removal.origin}"
+    lines = [f"{format_path(path)} is not in the merged config: {where}."]
+    before = removed_node(removal, removed_at, path)
+    if before is not None:
+        value = Reveal(reveal).by_name(before, path, names)
+        origin = f"{before.file}:{before.line}:{before.column}"
+        lines.append(f"  it was  {compact(value)}  from {before.layer} {origin}")
+    elif removed_at != path:
+        lines.append(f"  and {format_path(removed_at)} held no such key before it was removed")
+    else:
+        d = removal.removed
+        value = Reveal(reveal).masked(d.value, secret=names.on_path(path), sealed=d.node.sealed)
+        lines.append(f"  it was  {compact(value)}  from {d.layer} {d.origin}")
+    return "\n".join(lines) + "\n"
+
+
+def removal_json(
+    path: KeyPath, removed_at: KeyPath, removal: Removal, reveal: bool, names: SecretKeys
+) -> dict[str, Any]:
+    """The JSON answer of `why` for a key an `!unset` took out: no value, and why."""
+    before = removed_node(removal, removed_at, path)
+    origin = removal.origin
+    return {
+        "path": format_path(path),
+        "value": None,
+        "removed": {
+            "path": format_path(removed_at),
+            "layer": removal.layer,
+            "file": origin.file,
+            "line": origin.line,
+            "column": origin.column,
+        },
+        "was": None
+        if before is None
+        else {
+            "value": Reveal(reveal).by_name(before, path, names),
+            "layer": before.layer,
+            "file": before.file,
+            "line": before.line,
+            "column": before.column,
+        },
+    }
 
 
 def compact(value: Any, limit: int = 60) -> str:

@@ -8,7 +8,7 @@ Every replaced definition is kept, in order, on the node that beat it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.model import (
@@ -36,6 +36,28 @@ class Removal:
     layer: str
     origin: Origin
     removed: Definition
+    subtree: Merged | None = field(default=None, compare=False)
+    """The key as merged just before the removal (every layer's part of a mapping, each
+    value with its own layer and position; values as written, not interpolated)."""
+
+
+def removal_covering(
+    removals: Mapping[KeyPath, Removal], path: KeyPath
+) -> tuple[KeyPath, Removal] | None:
+    """The removal that took out `path` itself or one of its ancestors (the nearest),
+    with the path it removed; None when nothing removed it."""
+    for depth in range(len(path), 0, -1):
+        found = removals.get(path[:depth])
+        if found is not None:
+            return path[:depth], found
+    return None
+
+
+def removed_node(removal: Removal, removed_at: KeyPath, path: KeyPath) -> Merged | None:
+    """What stood at `path` (at or below `removed_at`) before `removal` took it out."""
+    if removal.subtree is None or path[: len(removed_at)] != removed_at:
+        return None
+    return removal.subtree.get(path[len(removed_at) :])
 
 
 @dataclass(slots=True)
@@ -248,6 +270,7 @@ class _Merger:
                     beaten,
                     beaten.tag,
                 ),
+                existing,
             )
         else:  # !append / !prepend
             self.extend(children, key, existing, node, path)

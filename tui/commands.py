@@ -12,6 +12,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from tui.goto import highlight, palette_score, rank
+
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
@@ -52,49 +54,16 @@ class GoToKeyProvider(Provider):
         needle = query.strip().lower()
         if needle.startswith("go to "):
             needle = needle[6:]
-        fuzzy = len(index) <= FUZZY_LIMIT
-        matcher = self.matcher(needle)
-        found = 0
-        for entry in index:
-            lowered = entry.text.lower()
-            at = lowered.find(needle)
-            if at >= 0:
-                score = len(needle) / len(lowered) * (1.0 if at == 0 else 0.9)
-            elif fuzzy:
-                score = matcher.match(entry.text) * 0.8
-            else:
-                continue
-            if score > 0:
-                yield Hit(
-                    score,
-                    highlight(entry.text, needle),
-                    partial(screen.go_to, entry.path),
-                    text=entry.text,
-                    help="go to key",
-                )
-                found += 1
-                if found >= MAX_HITS:
-                    return
-
-
-def highlight(text: str, needle: str) -> Content:
-    """`text` as plain content (key paths hold brackets, never markup), the match in bold.
-
-    A substring match is highlighted whole; otherwise the needle's characters in order.
-    """
-    content = Content(text)
-    lowered = text.lower()
-    at = lowered.find(needle)
-    if at >= 0:
-        return content.stylize("bold reverse", at, at + len(needle))
-    position = 0
-    for char in needle:
-        position = lowered.find(char, position)
-        if position < 0:
-            break
-        content = content.stylize("bold underline", position, position + 1)
-        position += 1
-    return content
+        fuzzy = self.matcher(needle).match if len(index) <= FUZZY_LIMIT else None
+        for position, ranked in rank(needle, (entry.text for entry in index), fuzzy, MAX_HITS):
+            entry = index[position]
+            yield Hit(
+                palette_score(ranked),
+                highlight(entry.text, needle),
+                partial(screen.go_to, entry.path),
+                text=entry.text,
+                help="go to key",
+            )
 
 
 def binding_commands(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from core.model import MAPPING, SEQUENCE, Encrypted, Merged
+from core.model import MAPPING, SEQUENCE, Encrypted, KeyPath, Merged
 
 # Keys (and environment variable names) that hold secrets, unless a set says otherwise.
 DEFAULT_SECRET_KEYS = (
@@ -104,6 +104,15 @@ class Reveal:
         if node.kind == SEQUENCE:
             return [self.plain(child) for child in node.value]
         return self.scalar(node)
+
+    def by_name(self, node: Merged, path: KeyPath, names: SecretKeys) -> Any:
+        """A subtree no resolve marked (one an `!unset` removed) as plain data, each
+        value masked when its key at `path` (or below) is named like a secret."""
+        if node.kind == MAPPING:
+            return {k: self.by_name(c, (*path, k), names) for k, c in node.value.items()}
+        if node.kind == SEQUENCE:
+            return [self.by_name(c, (*path, i), names) for i, c in enumerate(node.value)]
+        return self.masked(node.value, secret=names.on_path(path), sealed=sealed_type(node))
 
     def value(self, node: Merged | None, value: Any) -> Any:
         """`value` tied to `node` (its own, a definition it beat, a variable it read)

@@ -8,7 +8,7 @@ import pytest
 
 from core.model import Encrypted
 from core.whatif import WhatIf
-from tui.editor import editor_command
+from tui.editor import EditorError, editor_command
 from tui.render import LayerColours, scalar_text
 from tui.whatif import cycle
 
@@ -77,16 +77,21 @@ def test_layer_colours_are_stable_and_distinct() -> None:
     assert len({colours.colour(n) for n in ("docker", "local", "testing")}) == 3
 
 
-def test_editor_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_editor_command_is_chosen_and_split_as_git_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    file = tmp_path / "a.yml"
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
-    assert editor_command(tmp_path / "a.yml", 3) is None
-    monkeypatch.setenv("EDITOR", "code --wait")
-    assert editor_command(tmp_path / "a.yml", 3) == [
-        "code",
-        "--wait",
-        "+3",
-        str(tmp_path / "a.yml"),
-    ]
-    monkeypatch.setenv("VISUAL", "nvim")
-    assert editor_command(tmp_path / "a.yml", 0) == ["nvim", "+1", str(tmp_path / "a.yml")]
+    assert editor_command(file, 3) is None
+    monkeypatch.setenv("EDITOR", "code --wait")  # arguments are kept
+    assert editor_command(file, 3) == ["code", "--wait", "--goto", f"{file}:3"]
+    monkeypatch.setenv("EDITOR", "'/opt/my editor/bin/vim' -n")  # quoted like a shell
+    assert editor_command(file, 0) == ["/opt/my editor/bin/vim", "-n", "+1", str(file)]
+    monkeypatch.setenv("EDITOR", "my-editor")  # unknown: the file alone, no guessed +LINE
+    assert editor_command(file, 3) == ["my-editor", str(file)]
+    monkeypatch.setenv("VISUAL", "nvim")  # VISUAL before EDITOR
+    assert editor_command(file, 7) == ["nvim", "+7", str(file)]
+    monkeypatch.setenv("VISUAL", "vim 'unclosed")
+    with pytest.raises(EditorError, match=r"\$VISUAL cannot be read as a command"):
+        editor_command(file, 1)

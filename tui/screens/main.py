@@ -27,7 +27,7 @@ from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
 from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
-from tui.editor import editor_command, run_editor
+from tui.editor import EditorError, editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.line_log import open_line_log
@@ -339,13 +339,17 @@ class MainScreen(PlainScreen[None]):
         if source is None:
             return
         path, _display, line, _column = source
-        command = editor_command(path, line)
+        try:
+            command = editor_command(path, line)
+        except EditorError as error:
+            self.notify(str(error), severity="error")
+            return
         if command is None:
             self.notify("Set $EDITOR (or $VISUAL) to edit files.", severity="warning")
             return
         failure = run_editor(self.app, command)
         if failure is not None:
-            self.notify(failure, severity="warning")
+            self.notify(failure, title="editor", severity="error")
         self.request_resolve()
 
     def action_line_history(self) -> None:
