@@ -11,8 +11,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.configset import ConfigSet, Resolution
+from core.merging import Removal, removal_covering, removed_node
 from core.metadata import condition_values, override_types
-from core.model import SCALAR, KeyPath, Merged, Problem, Severity, format_path, parse_path
+from core.model import (
+    MAPPING,
+    SCALAR,
+    Key,
+    KeyPath,
+    Merged,
+    Problem,
+    Severity,
+    format_path,
+    parse_path,
+)
 from core.secrets.policy import Reveal
 from core.trust import SchemaCode
 from core.whatif import WhatIf
@@ -28,6 +39,8 @@ class SearchEntry:
     haystack: str
     """Path and (masked) scalar value, lower-cased: what a filter query is looked for in."""
     path: KeyPath
+    removed: bool = False
+    """The key is not in the config: an `!unset` took it (or an ancestor) out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +54,43 @@ class View:
     severity: dict[KeyPath, Severity] = field(default_factory=dict)
     problems_by_path: dict[KeyPath, list[Problem]] = field(default_factory=dict)
     index: list[SearchEntry] = field(default_factory=list)
-    """Every key of `root`, in tree order, as find and go-to search it."""
+    """Every key of `root`, in tree order, then every removed key: what find and go-to
+    search."""
     trust_question: SchemaCode | None = None
     """The schema code that was not run because the set is not trusted (to ask about)."""
     trust_changed: bool = False
     """Whether that schema was trusted before in another version."""
+    removed_under: dict[KeyPath, list[Key]] = field(default_factory=dict)
+    """For a mapping, the keys of it that an `!unset` removed (and no layer put back)."""
+
+    def node(self, path: KeyPath) -> Merged | None:
+        """The node at `path`: in the config, or as it was before an `!unset` removed it."""
+        found = self.root.get(path)
+        if found is not None or not path:
+            return found
+        covering = self.removal_of(path)
+        return removed_node(covering[1], covering[0], path) if covering else None
+
+    def removal_of(self, path: KeyPath) -> tuple[KeyPath, Removal] | None:
+        """(the removed path, its removal) when `path` is missing because of an `!unset`."""
+        if not path or self.root.get(path) is not None:
+            return None
+        return removal_covering(self.resolution.removals, path)
+
+    def children(self, path: KeyPath) -> list[tuple[Key, Merged]]:
+        """The children of the node at `path`, the removed ones after the rest."""
+        node = self.node(path)
+        if node is None:
+            return []
+        if node.kind != MAPPING:
+            return list(enumerate(node.value)) if isinstance(node.value, list) else []
+        items: list[tuple[Key, Merged]] = list(node.value.items())
+        for key in self.removed_under.get(path, ()):
+            if key not in node.value:
+                removed = self.node((*path, key))
+                if removed is not None:
+                    items.append((key, removed))
+        return items
 
     @property
     def problems(self) -> list[Problem]:
@@ -70,6 +115,10 @@ class View:
 
     def source_of(self, path: KeyPath | None) -> tuple[Path, str, int, int] | None:
         """Where the value at `path` was written: (file, as shown, line, column)."""
+        removal = self.removal_of(path) if path else None
+        if removal is not None:  # where it was removed: the `!unset` line
+            origin = removal[1].origin
+            return self.file_path(origin.file), origin.file, origin.line, origin.column
         node = self.root.get(path) if path else None
         if node is None or not node.file:
             return None
@@ -132,11 +181,32 @@ def index_view(
                 severity[prefix] = problem.severity
     index: list[SearchEntry] = []
     for path, node in root.walk():
-        text = format_path(path)
-        # Secrets are not searchable by value: a hit would tell what they are.
-        value = scalar_text(Reveal().scalar(node)) if node.kind == SCALAR else ""
-        index.append(SearchEntry(text, f"{text}\t{value}".lower(), path))
-    return View(resolution, whatif, root, stale_because, severity, by_path, index)
+        index.append(_entry(path, node))
+    removed_under: dict[KeyPath, list[Key]] = {}
+    names = resolution.secret_keys
+    for path, removal in resolution.removals.items():
+        if root.get(path) is not None or removal.subtree is None:
+            continue  # a higher layer put it back
+        removed_under.setdefault(path[:-1], []).append(path[-1])
+        for at, node in ((path, removal.subtree), *removal.subtree.walk(path)):
+            index.append(_entry(at, node, removed=True, secret=names.on_path(at)))
+    return View(
+        resolution,
+        whatif,
+        root,
+        stale_because,
+        severity,
+        by_path,
+        index,
+        removed_under=removed_under,
+    )
+
+
+def _entry(path: KeyPath, node: Merged, removed: bool = False, secret: bool = False) -> SearchEntry:
+    text = format_path(path)
+    # Secrets are not searchable by value: a hit would tell what they are.
+    value = scalar_text(Reveal().scalar(node)) if node.kind == SCALAR and not secret else ""
+    return SearchEntry(text, f"{text}\t{value}".lower(), path, removed)
 
 
 def filter_paths(view: View, query: str) -> tuple[set[KeyPath], list[KeyPath]]:

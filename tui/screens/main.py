@@ -16,10 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
+from core.activation import Context
 from core.configset import ConfigSet
 from core.context import NO_TYPE
 from core.history import GitHistory
@@ -39,7 +42,13 @@ from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.layers import LayersPanel, LayerTable
+from tui.widgets.panel_tabs import PANELS, Panel, PanelTabs
 from tui.widgets.problems import ProblemsPanel
+
+# (width, height) below which the side panels become tabs; the height from which the
+# layers and problems panels grow with the room.
+COMPACT_SIZE = (100, 30)
+TALL_HEIGHT = 50
 
 
 class MainScreen(PlainScreen[None]):
@@ -74,7 +83,11 @@ class MainScreen(PlainScreen[None]):
             show=False,
             id="main.previous_problem",
         ),
+        Binding(
+            "escape", "back", "Back: leave a field, clear the filter", show=False, id="main.back"
+        ),
         Binding("c", "focus_panel('tree')", "Focus tree", show=False, id="main.focus_tree"),
+        Binding("w", "focus_panel('detail')", "Focus why pane", show=False, id="main.focus_detail"),
         Binding(
             "l", "focus_panel('layers-table')", "Focus layers", show=False, id="main.focus_layers"
         ),
@@ -112,8 +125,12 @@ class MainScreen(PlainScreen[None]):
         self._go_to_after_resolve: KeyPath | None = None
         self._untold: list[str] = []  # why the shown tree is being refreshed
         self.trust_question = TrustQuestion(self, config_set, self.request_resolve)
+        self.panel: Panel = "why"
+        """The panel shown beside the tree when the terminal is too small for all."""
+        self._focus_return: Widget | None = None  # where Enter or Esc in a field goes back
 
     def compose(self) -> ComposeResult:
+        yield PanelTabs(id="panel-tabs")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield FilterBar(id="filter")
@@ -125,9 +142,47 @@ class MainScreen(PlainScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fit(self.size)
+        self.show_panel("why")
         self.config_tree.loading = True
         self.config_tree.focus()
         self.request_resolve()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size)
+
+    # -- fitting the terminal ----------------------------------------------------------
+
+    def _fit(self, size: Size) -> None:
+        """Below COMPACT_SIZE the panels share the side as tabs; from TALL_HEIGHT on
+        the layers and problems panels grow with the room."""
+        compact = size.width < COMPACT_SIZE[0] or size.height < COMPACT_SIZE[1]
+        self.set_class(compact, "-compact")
+        tall = not compact and size.height >= TALL_HEIGHT
+        self.set_class(tall, "-tall")
+        self.query_one(LayersPanel).set_wrap(compact or tall)
+
+    @property
+    def compact(self) -> bool:
+        return self.has_class("-compact")
+
+    def show_panel(self, panel: Panel) -> None:
+        """Show `panel` beside the tree (on a small terminal; a big one shows them all)."""
+        self.panel = panel
+        for name in PANELS:
+            self.set_class(name == panel, f"-panel-{name}")
+        self.query_one(PanelTabs).show_panel(panel)
+
+    def _panel_of(self, widget: Widget) -> Panel:
+        for ancestor in widget.ancestors_with_self:
+            if ancestor.id in ("layers", "problems"):
+                return "layers" if ancestor.id == "layers" else "problems"
+        return "why"
+
+    @on(PanelTabs.Chosen)
+    def _tab_chosen(self, event: PanelTabs.Chosen) -> None:
+        target = {"why": "tree", "layers": "layers-table", "problems": "problems"}[event.panel]
+        self.action_focus_panel(target)
 
     @property
     def config_tree(self) -> ConfigTree:
@@ -189,6 +244,14 @@ class MainScreen(PlainScreen[None]):
         self._detail_path = tree.cursor_path
         self.query_one(LayersPanel).show(view)
         self.query_one(ProblemsPanel).show(view)
+        tabs = self.query_one(PanelTabs)
+        verdicts = view.resolution.verdicts
+        tabs.set_count("layers", f"{sum(v.active for v in verdicts)}/{len(verdicts)}")
+        errors = len(view.resolution.errors)
+        warnings = len(view.problems) - errors
+        marks = [f"{errors}✖"] if errors else []
+        marks += [f"{warnings}⚠"] if warnings else []
+        tabs.set_count("problems", " ".join(marks) or "none")
         layer_table = self.query_one(LayerTable)
         if layer_table.has_focus and layer_table.cursor_layer is not None:
             self.query_one(DetailPane).show_layer(view, layer_table.cursor_layer)
@@ -245,6 +308,9 @@ class MainScreen(PlainScreen[None]):
         self.query_one(DetailPane).show_layer(self.view, event.layer)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        panel = self._panel_of(event.widget)
+        if panel != self.panel:
+            self.show_panel(panel)
         if isinstance(event.widget, ConfigTree):
             self._detail_path = event.widget.cursor_path
             self._show_detail()
@@ -252,6 +318,10 @@ class MainScreen(PlainScreen[None]):
     @on(LayersPanel.WhatIfChanged)
     def _whatif_changed(self, event: LayersPanel.WhatIfChanged) -> None:
         self.set_whatif(event.whatif)
+
+    @on(LayersPanel.Entered)
+    def _whatif_entered(self, event: LayersPanel.Entered) -> None:
+        self.return_focus()
 
     @on(LayersPanel.Invalid)
     def _whatif_invalid(self, event: LayersPanel.Invalid) -> None:
@@ -362,16 +432,33 @@ class MainScreen(PlainScreen[None]):
         path, display, line, _column = source
         open_line_log(self, self.history, path, display, line)
 
+    def requested_context(self) -> Context | None:
+        """The context the user asked for last, resolved or not: keys pressed in a row
+        (`t t t`) each step from the one before, not from the tree still shown."""
+        if self.view is None:
+            return None
+        whatif = self.whatif
+        return self.view.resolution.context.with_changes(
+            environment=whatif.environment,
+            override_type=whatif.override_type,
+            set_env=dict(whatif.set_env),
+            unset_env=whatif.unset_env,
+            force_on=whatif.force_on,
+            force_off=whatif.force_off,
+        )
+
     def action_next_environment(self) -> None:
-        if self.view is not None:
-            current = self.view.resolution.context.environment
-            self.set_whatif(self.whatif.with_environment(cycle(self.view.environments(), current)))
+        context = self.requested_context()
+        if self.view is not None and context is not None:
+            following = cycle(self.view.environments(), context.environment)
+            self.set_whatif(self.whatif.with_environment(following))
 
     def action_next_override_type(self) -> None:
-        if self.view is None:
+        context = self.requested_context()
+        if self.view is None or context is None:
             return
         choices: list[str] = self.view.override_types()
-        current = self.view.resolution.context.override_type
+        current = context.override_type
         if not choices:
             self.notify("No layer names an override type.", severity="warning")
         elif current is not None and current == choices[-1]:
@@ -393,10 +480,33 @@ class MainScreen(PlainScreen[None]):
             self.set_whatif(whatif)
 
     def action_env_var(self) -> None:
-        self.query_one("#whatif-env-var", Input).focus()
+        self._focus_return = self.focused
+        self.show_panel("layers")
+        # At once, not after the keys already queued: they belong in the field.
+        self.set_focus(self.query_one("#whatif-env-var", Input))
 
     def action_focus_panel(self, widget_id: str) -> None:
-        self.query_one(f"#{widget_id}").focus()
+        widget = self.query_one(f"#{widget_id}")
+        self.show_panel(self._panel_of(widget))
+        widget.focus()
+
+    def return_focus(self) -> None:
+        """Leave a field: focus goes back where it was before (else to the tree)."""
+        target = self._focus_return
+        self._focus_return = None
+        if target is None or not target.is_attached or isinstance(target, Input):
+            target = self.config_tree
+        self.action_focus_panel(target.id or "tree")
+
+    def action_back(self) -> None:
+        """Esc: leave a field; else clear the tree's filter; else back to the tree."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            self.return_focus()
+        elif self.filter_query:
+            self.query_one(FilterBar).close()
+        elif self.compact and self.panel != "why":
+            self.action_focus_panel("tree")
 
     def action_reset_what_if(self) -> None:
         self.set_whatif(self.initial_whatif)

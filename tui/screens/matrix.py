@@ -29,10 +29,15 @@ from tui.screens.plain import PlainScreen
 from tui.widgets.table import Table
 
 KEY_COLUMN = "key"
-# Column widths in cells: values are cut to share the screen's width between the types,
-# within these bounds (the table scrolls sideways past them); keys are cut at the left.
-CELL_WIDTH = (12, 28)
+# Column widths in cells. The key column takes what its keys need up to KEY_WIDTH
+# (less on a narrow screen, never under KEY_MIN); the value columns share the rest,
+# each getting what its longest value needs when there is room, never under CELL_MIN
+# (the table scrolls sideways past that). Keys are cut at the left.
+CELL_MIN = 8
+MAX_CELL_WIDTH = 200
 KEY_WIDTH = 44
+KEY_MIN = 16
+PADDING = 2  # a cell either side of every column
 DIFFERS_STYLE = "bold #ffaf5f"
 SAME_STYLE = "dim"
 ABSENT = "—"
@@ -48,7 +53,7 @@ class MatrixChoice:
     whatif: WhatIf
 
 
-def cell_text(row: MatrixRow, index: int, width: int = CELL_WIDTH[1]) -> Text:
+def cell_text(row: MatrixRow, index: int, width: int = MAX_CELL_WIDTH) -> Text:
     shown = row.sides[index]
     if not shown.present:
         return Text(ABSENT, style="dim italic")
@@ -64,12 +69,41 @@ def key_text(row: MatrixRow, width: int = KEY_WIDTH) -> Text:
     return Text(f"  {dotted}", style=SAME_STYLE)
 
 
-def column_widths(rows: Sequence[MatrixRow], columns: int, room: int) -> tuple[int, int]:
-    """(key width, value width) to fit `columns` value columns in `room` cells if possible."""
-    key = min(max((len(row.dotted) + 2 for row in rows), default=len(KEY_COLUMN)), KEY_WIDTH)
-    padding = 2  # a cell either side of every column
-    share = (room - key - padding) // max(columns, 1) - padding
-    return key, max(CELL_WIDTH[0], min(share, CELL_WIDTH[1]))
+def column_widths(
+    rows: Sequence[MatrixRow], labels: Sequence[str], room: int
+) -> tuple[int, list[int]]:
+    """(key width, each value column's width) to fit the table in `room` cells if it can.
+
+    Short columns (ports, flags) take only what they need, and what they leave goes
+    to the long ones: a wide terminal shows values whole instead of cut at a fixed width.
+    """
+    columns = len(labels)
+    key_needed = max((len(row.dotted) + 2 for row in rows), default=len(KEY_COLUMN))
+    key_room = room - columns * (CELL_MIN + PADDING) - PADDING
+    key = max(KEY_MIN, min(key_needed, KEY_WIDTH, key_room))
+    needed = [
+        max(
+            [len(label), CELL_MIN] + [len(cell_text(row, index).plain) for row in rows],
+        )
+        for index, label in enumerate(labels)
+    ]
+    needed = [min(width, MAX_CELL_WIDTH) for width in needed]
+    left = room - key - PADDING - columns * PADDING
+    widths = [CELL_MIN] * columns
+    left -= CELL_MIN * columns
+    # Share what is left evenly among the columns that want more, until none does.
+    while left > 0:
+        wanting = [i for i in range(columns) if widths[i] < needed[i]]
+        if not wanting:
+            break
+        share = max(left // len(wanting), 1)
+        for i in wanting:
+            grant = min(share, needed[i] - widths[i], left)
+            widths[i] += grant
+            left -= grant
+            if left <= 0:
+                break
+    return key, widths
 
 
 def whatif_words(whatif: WhatIf) -> list[str]:
@@ -183,15 +217,18 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
         at_path = under_cursor[0].path if under_cursor else None
         at_column = table.cursor_column if table.row_count else None
         table.clear(columns=True)
-        table.add_column(KEY_COLUMN)
-        for column in matrix.columns:
-            current = column.whatif == self.whatif
-            table.add_column(Text(column.label, style="bold underline" if current else "bold"))
         self.shown_rows = [row for row in matrix.rows if row.differs or not self.differing_only]
-        room = table.size.width - table.styles.scrollbar_size_vertical
-        key_width, width = column_widths(self.shown_rows, len(matrix.columns), room)
+        # The screen's width: the table spans it, and may not be laid out yet.
+        room = self.size.width - table.styles.scrollbar_size_vertical
+        labels = [column.label for column in matrix.columns]
+        key_width, widths = column_widths(self.shown_rows, labels, room)
+        table.add_column(KEY_COLUMN, width=key_width)
+        for column, width in zip(matrix.columns, widths, strict=True):
+            current = column.whatif == self.whatif
+            style = "bold underline" if current else "bold"
+            table.add_column(Text(column.label, style=style), width=width)
         for row in self.shown_rows:
-            cells = [cell_text(row, index, width) for index in range(len(matrix.columns))]
+            cells = [cell_text(row, index, widths[index]) for index in range(len(labels))]
             table.add_row(key_text(row, key_width), *cells)
         self._show_title(matrix)
         if not self.shown_rows:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from core.merging import Removal
 from core.model import MAPPING, SEQUENCE, Key, KeyPath, Merged
 from tui.render import (
     SEVERITY_MARK,
@@ -30,6 +31,7 @@ from tui.render import (
 from tui.view import View
 
 CHUNK = 400
+REMOVED_STYLE = "dim strike"
 # When a filter matches more than this, only the first matches' ancestors open.
 AUTO_EXPAND_MATCHES = 200
 
@@ -192,19 +194,12 @@ class ConfigTree(Tree[Entry]):
         self.scroll_to_node(node, animate=False)
 
     def merged(self, path: KeyPath) -> Merged | None:
-        return self.view.root.get(path) if self.view is not None else None
+        return self.view.node(path) if self.view is not None else None
 
     def _children(self, path: KeyPath) -> list[tuple[Key, Merged]]:
-        node = self.merged(path)
-        if node is None:
+        if self.view is None:
             return []
-        items: list[tuple[Key, Merged]]
-        if node.kind == MAPPING:
-            items = list(node.value.items())
-        elif node.kind == SEQUENCE:
-            items = list(enumerate(node.value))
-        else:
-            return []
+        items = self.view.children(path)
         if self.shown_paths is not None and not self._below_match(path):
             items = [(key, child) for key, child in items if path + (key,) in self.shown_paths]
         return items
@@ -259,6 +254,9 @@ class ConfigTree(Tree[Entry]):
         self._by_path[path] = node
 
     def label_for(self, key: Key, path: KeyPath, node: Merged) -> Text:
+        removal = self.view.removal_of(path) if self.view is not None else None
+        if removal is not None:
+            return self._removed_label(key, path, node, *removal)
         severity = self.view.severity.get(path) if self.view is not None else None
         label = Text(no_wrap=True, end="")
         label.append(key_text(key), style=SEVERITY_STYLE[severity] if severity else "bold")
@@ -272,6 +270,19 @@ class ConfigTree(Tree[Entry]):
             label.append(f" ↑{len(beaten)}", style="bold magenta")
         if severity:
             label.append(f" {SEVERITY_MARK[severity]}", style=SEVERITY_STYLE[severity])
+        return label
+
+    def _removed_label(
+        self, key: Key, path: KeyPath, node: Merged, removed_at: KeyPath, removal: Removal
+    ) -> Text:
+        """A key an `!unset` took out: struck and dimmed; where it went on the key removed."""
+        label = Text(no_wrap=True, end="")
+        label.append(key_text(key), style=REMOVED_STYLE)
+        label.append(": ", style="dim")
+        label.append(value_text(node), style=REMOVED_STYLE)
+        if path == removed_at:
+            label.append(" removed by ", style="dim italic")
+            label.append_text(self.colours.badge(removal.layer))
         return label
 
     # -- events ------------------------------------------------------------------------

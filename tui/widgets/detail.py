@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from core.history import GitHistory, LineHistory, NodeHistory, node_history
+from core.merging import Removal
 from core.model import (
     BEATEN,
     MERGED_OVER,
@@ -25,7 +26,7 @@ from core.model import (
     Problem,
     format_path,
 )
-from core.secrets.policy import Reveal
+from core.secrets.policy import Reveal, sealed_type
 from tui.render import (
     SEVERITY_MARK,
     SEVERITY_STYLE,
@@ -125,14 +126,16 @@ class DetailPane(VerticalScroll):
         self._render_text(self.text)
 
     def _describe(self, view: View, path: KeyPath, history: NodeHistory | None) -> Text:
-        node = view.root.get(path)
+        node = view.node(path)
         problems = view.problems_by_path.get(path, [])
         below = sum(
             len(found)
             for other, found in view.problems_by_path.items()
             if len(other) > len(path) and other[: len(path)] == path
         )
-        return describe(path, node, problems, below, self.colours, history)
+        removal = view.removal_of(path)
+        secret = view.resolution.secret_keys.on_path(path)
+        return describe(path, node, problems, below, self.colours, history, removal, secret)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _find_history(self, history: GitHistory, view: View, path: KeyPath, node: Merged) -> None:
@@ -189,7 +192,7 @@ class DetailPane(VerticalScroll):
 
 
 def _row(text: Text, label: str, value: str | Text, style: str = "") -> None:
-    text.append(f"{label:<{LABEL_WIDTH}}", style="bold")
+    text.append(f"{label:<{LABEL_WIDTH - 1}} ", style="bold")
     if isinstance(value, Text):
         text.append_text(value)
     else:
@@ -204,10 +207,14 @@ def describe(
     problems_below: int,
     colours: LayerColours,
     history: NodeHistory | None = None,
+    removal: tuple[KeyPath, Removal] | None = None,
+    secret: bool = False,
 ) -> Text:
     text = Text()
     text.append(format_path(path) + "\n", style="bold underline")
-    if node is None:
+    if removal is not None:
+        _describe_removed(text, path, node, *removal, colours, secret)
+    elif node is None:
         text.append("This key is not in the merged config.\n", style="italic")
     else:
         _describe_node(text, node, colours, history)
@@ -225,21 +232,34 @@ def describe(
     return text
 
 
+def _origin(colours: LayerColours, layer: str, where: str) -> Text:
+    origin = Text()
+    if layer:
+        origin.append_text(colours.badge(layer))
+        origin.append(" ")
+    origin.append(where)
+    return origin
+
+
 def _describe_node(
     text: Text, node: Merged, colours: LayerColours, history: NodeHistory | None
 ) -> None:
+    """The winner and what it beat first (what a small pane must show), then the rest."""
     shown = value_text(node, width=400) if node.kind else scalar_text(Reveal().scalar(node))
     _row(text, "value", shown, value_style(node))
-    _row(text, "type", type_name(node))
-    origin = Text()
-    if node.layer:
-        origin.append_text(colours.badge(node.layer))
-        origin.append(" ")
-    origin.append(f"{node.file}:{node.line}:{node.column}")
-    _row(text, "from", origin)
+    _row(text, "from", _origin(colours, node.layer, f"{node.file}:{node.line}:{node.column}"))
     if history is not None and history.winner is not None:
         _row(text, "changed", history_text(history.winner))
     changed = history.by_origin(node) if history is not None else {}
+    merged = node.merged_over
+    beaten = node.beaten
+    if beaten:
+        _definitions(text, node, BEATEN, beaten, colours, "strike dim", changed)
+    if merged:
+        _definitions(text, node, MERGED_OVER, merged, colours, "", changed)
+    if not beaten and not merged:
+        _row(text, BEATEN, NOTHING_BEATEN, "dim")
+    _row(text, "type", type_name(node))
     _row(text, "directive", node.directive or "none", "" if node.directive else "dim")
     raw = node.node.value
     if isinstance(raw, str) and "$" in raw and raw != node.value:
@@ -253,17 +273,31 @@ def _describe_node(
             if read.used_default:
                 line += "  → default used"
             text.append(line + "\n", style="dim" if read.value is None else "")
-    text.append("\n")
-    merged = node.merged_over
-    if merged:
-        text.append(f"{MERGED_OVER} {len(merged)} (highest priority first)\n", style="bold")
-        _definitions(text, node, merged, colours, "", changed)
-    beaten = node.beaten
-    if beaten:
-        text.append(f"{BEATEN} {len(beaten)} (highest priority first)\n", style="bold")
-        _definitions(text, node, beaten, colours, "strike dim", changed)
-    elif not merged:
-        text.append(f"{BEATEN} {NOTHING_BEATEN}\n", style="dim")
+
+
+def _describe_removed(
+    text: Text,
+    path: KeyPath,
+    node: Merged | None,
+    removed_at: KeyPath,
+    removal: Removal,
+    colours: LayerColours,
+    secret: bool,
+) -> None:
+    """A key an `!unset` took out: who removed it, where, and what it was."""
+    text.append("Not in the merged config: removed with !unset.\n", style="italic")
+    by = Text("by ").append_text(_origin(colours, removal.layer, str(removal.origin)))
+    if removed_at != path:
+        by = Text(f"with its parent {format_path(removed_at)}, ").append_text(by)
+    _row(text, "removed", by)
+    if node is not None:
+        shown = value_text(node, width=400)
+        if not node.kind:  # never marked by a resolve: a secret is known by its name
+            masked = Reveal().masked(node.value, secret=secret, sealed=sealed_type(node))
+            shown = scalar_text(masked)
+        _row(text, "it was", shown, "strike dim")
+        _row(text, "from", _origin(colours, node.layer, f"{node.file}:{node.line}:{node.column}"))
+        _row(text, "type", type_name(node))
 
 
 def history_text(history: LineHistory) -> Text:
@@ -278,23 +312,24 @@ def history_text(history: LineHistory) -> Text:
 def _definitions(
     text: Text,
     node: Merged,
+    label: str,
     definitions: list[Definition],
     colours: LayerColours,
     style: str,
     history: dict[Origin, LineHistory | None],
 ) -> None:
+    """One row per definition, highest priority first; the label on the first only."""
     policy = Reveal()
-    for definition in reversed(definitions):
-        row = Text("  ")
+    for index, definition in enumerate(reversed(definitions)):
+        row = Text()
         row.append_text(colours.badge(definition.layer))
         row.append(f" {definition.origin}  ")
         row.append(plain_text(policy.value(node, definition.value)), style=style)
         if definition.directive:
             row.append(f"  {definition.directive}", style="dim")
-        text.append_text(row)
-        text.append("\n")
+        _row(text, label if index == 0 else "", row)
         changed = history.get(definition.origin)
         if changed is not None:
-            text.append("    changed ", style="dim")
+            text.append(" " * LABEL_WIDTH + "changed ", style="dim")
             text.append_text(history_text(changed))
             text.append("\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -76,6 +76,12 @@ class LayersPanel(Vertical):
         whatif: WhatIf
 
     @dataclass
+    class Entered(Message):
+        """The user entered a variable change that the panel applied: done typing."""
+
+        panel: LayersPanel
+
+    @dataclass
     class Invalid(Message):
         """The user typed something the panel cannot use; `reason` says why."""
 
@@ -88,6 +94,18 @@ class LayersPanel(Vertical):
         self.view: View | None = None
         self._environments: list[str] = []
         self._types: list[str] = []
+        self.wrap = False
+        """Wrap each verdict's reasons to the width (when the panel has rows to spare)."""
+        self._wrapped_at = 0
+
+    def set_wrap(self, wrap: bool) -> None:
+        if wrap != self.wrap:
+            self.wrap = wrap
+            self.show(self.view)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wrap and event.size.width != self._wrapped_at:
+            self.show(self.view)
 
     def compose(self) -> ComposeResult:
         table = LayerTable(id="layers-table")
@@ -122,6 +140,14 @@ class LayersPanel(Vertical):
             self.query_one("#whatif-changes", Static).update("")
             return
         resolution = view.resolution
+        verdict_width: int | None = None
+        if self.wrap:
+            self._wrapped_at = self.size.width
+            names = max((len(v.layer) for v in resolution.verdicts), default=5) + 2
+            used = names + 4 + 3 * 2 + 2 + table.styles.scrollbar_size_vertical
+            verdict_width = max(self.size.width - used - 2, 20)
+        table.columns[table.ordered_columns[2].key].width = verdict_width or 0
+        table.columns[table.ordered_columns[2].key].auto_width = verdict_width is None
         for verdict in resolution.verdicts:
             state = Text("active" if verdict.active else "inactive")
             state.stylize("bold green" if verdict.active else "dim")
@@ -131,10 +157,12 @@ class LayersPanel(Vertical):
                 state.append(
                     ": " + "; ".join(verdict.reasons), style="" if verdict.active else "dim"
                 )
+            height = len(state.wrap(self.app.console, verdict_width)) if verdict_width else 1
             table.add_row(
                 self.colours.badge(verdict.layer),
                 Text("base" if verdict.is_base else str(verdict.priority), justify="right"),
                 state,
+                height=height,
             )
             table.layer_names.append(verdict.layer)
         if table.row_count:
@@ -217,3 +245,4 @@ class LayersPanel(Vertical):
             return
         event.input.clear()
         self.request(whatif)
+        self.post_message(self.Entered(self))

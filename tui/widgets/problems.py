@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -17,6 +18,10 @@ from tui.widgets.table import Table
 MAX_ROWS = 1_000
 PATH_WIDTH = 28
 WHERE_WIDTH = 30
+SEVERITY_WIDTH = 9
+# Below this many cells a problem's file:line goes under its message, not beside it.
+WIDE_LAYOUT = 110
+MIN_MESSAGE_WIDTH = 20
 
 
 class ProblemsPanel(Table[Text]):
@@ -25,6 +30,7 @@ class ProblemsPanel(Table[Text]):
         border: round $primary 50%;
         border-title-color: $text-muted;
         &:focus { border: round $primary; }
+        &.-empty { min-height: 2; height: 2; }
     }
     """
 
@@ -39,28 +45,28 @@ class ProblemsPanel(Table[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.problems: list[Problem] = []
         self.border_title = "problems"
+        self._laid_out_for: tuple[bool, int] | None = None
 
-    def on_mount(self) -> None:
-        self.add_column("", key="severity")
-        self.add_column("path", key="path", width=PATH_WIDTH)
-        self.add_column("where", key="where", width=WHERE_WIDTH)
-        self.add_column("message", key="message")
+    def on_resize(self, event: events.Resize) -> None:
+        if self._laid_out_for != self._layout():
+            self._fill()  # messages are wrapped to the width
+
+    def _layout(self) -> tuple[bool, int]:
+        """(wide, message width): a wide panel gives `where` a column of its own; a
+        narrow one puts it under the message. Messages wrap, never cut."""
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        wide = room >= WIDE_LAYOUT
+        used = (
+            (SEVERITY_WIDTH + PATH_WIDTH + (WHERE_WIDTH if wide else 0)) if wide else 2 + PATH_WIDTH
+        )
+        columns = 4 if wide else 3
+        return wide, max(room - used - 2 * columns, MIN_MESSAGE_WIDTH)
 
     def show(self, view: View | None) -> None:
         """List the problems of `view`, keeping the cursor on the same problem if it stays."""
         previous = self.highlighted
         every = list(view.problems) if view is not None else []
         self.problems = every[:MAX_ROWS]
-        self.clear()
-        for index, problem in enumerate(self.problems):
-            style = SEVERITY_STYLE[problem.severity]
-            self.add_row(
-                Text(f"{SEVERITY_MARK[problem.severity]} {problem.severity}", style=style),
-                _cut(problem.path or "—", PATH_WIDTH, "bold" if problem.path else "dim", left=True),
-                _cut(problem.location, WHERE_WIDTH, "dim", left=True),
-                Text(problem.message),
-                key=str(index),
-            )
         errors = sum(1 for p in every if p.severity == "error")
         warnings = len(every) - errors
         if not every:
@@ -69,6 +75,7 @@ class ProblemsPanel(Table[Text]):
             self.border_title = f"problems: {errors} error(s), {warnings} warning(s)"
             if len(every) > MAX_ROWS:
                 self.border_title += f", the first {MAX_ROWS:,} shown"
+        self._fill()
         if previous is not None:
             same = next(
                 (
@@ -81,6 +88,37 @@ class ProblemsPanel(Table[Text]):
             )
             if same is not None:
                 self.move_cursor(row=same, animate=False)
+
+    def _fill(self) -> None:
+        cursor = self.cursor_row
+        wide, width = self._laid_out_for = self._layout()
+        self.clear(columns=True)
+        # An empty table draws no header and no cursor: the title says "none".
+        self.show_header = bool(self.problems)
+        self.show_cursor = bool(self.problems)
+        self.set_class(not self.problems, "-empty")
+        if not self.problems:
+            return
+        self.add_column("", key="severity", width=SEVERITY_WIDTH if wide else 1)
+        self.add_column("path", key="path", width=PATH_WIDTH)
+        if wide:
+            self.add_column("where", key="where", width=WHERE_WIDTH)
+        self.add_column("message" if wide else "message, where", key="message", width=width)
+        for index, problem in enumerate(self.problems):
+            style = SEVERITY_STYLE[problem.severity]
+            mark = SEVERITY_MARK[problem.severity]
+            severity = Text(f"{mark} {problem.severity}" if wide else mark, style=style)
+            path = _cut(problem.path or "—", PATH_WIDTH, "bold" if problem.path else "dim", True)
+            message = Text(problem.message)
+            if wide:
+                cells = [severity, path, _cut(problem.location, WHERE_WIDTH, "dim", left=True)]
+            else:
+                cells = [severity, path]
+                if problem.location:
+                    message.append(f"\n{problem.location}", style="dim")
+            lines = len(message.wrap(self.app.console, width))
+            self.add_row(*cells, message, key=str(index), height=lines)
+        self.move_cursor(row=min(max(cursor, 0), len(self.problems) - 1), animate=False)
 
     @property
     def highlighted(self) -> Problem | None:
