@@ -106,8 +106,10 @@ class ConfscopeApp(App[int]):
         yield SystemCommand("Help", "Show every key and what it does", self.action_help)
         if isinstance(screen, MainScreen):
             yield from main_screen_commands(screen)
-        elif isinstance(screen, MatrixScreen):
-            yield from binding_commands(screen.app, screen, screen.BINDINGS)
+            yield from binding_commands(self, screen.config_tree, ConfigTree.BINDINGS)
+            yield from binding_commands(self, screen.query_one(FilterBar), FilterBar.BINDINGS)
+        else:  # the matrix, the file viewer, help: their own keys
+            yield from binding_commands(self, screen, screen.BINDINGS)
 
 
 def whatif_from_context(context: Context) -> WhatIf:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -67,7 +67,7 @@ class GoToKeyProvider(Provider):
 
 
 def binding_commands(
-    app: App[object], target: object, bindings: Iterable[BindingType]
+    app: App[Any], target: object, bindings: Iterable[BindingType]
 ) -> Iterator[SystemCommand]:
     """A palette command for each binding, so every key has a palette twin."""
     for binding in bindings:
@@ -78,7 +78,7 @@ def binding_commands(
         yield SystemCommand(escape(binding.description), escape(f"key: {key}"), run)
 
 
-async def _run_action(app: App[object], target: object, action: str) -> None:
+async def _run_action(app: App[Any], target: object, action: str) -> None:
     await app.run_action(action, target)  # type: ignore[arg-type]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -128,11 +130,34 @@ class Running:
         )
 
 
+def screen_text(app: ConfscopeApp) -> list[str]:
+    """The terminal as lines of plain text, as a user would read it off the screen."""
+    svg = app.export_screenshot()
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for match in _SVG_TEXT.finditer(svg):
+        x, y, text = float(match[1]), float(match[2]), html.unescape(match[3])
+        rows.setdefault(round((y - _SVG_TOP) / _SVG_LINE), []).append((round(x / _SVG_CELL), text))
+    lines = []
+    for row in range(app.size.height):
+        line = ""
+        for column, text in sorted(rows.get(row, [])):
+            line = line.ljust(column) + text
+        lines.append(line.replace("\xa0", " "))
+    return lines
+
+
+# Where Textual's SVG export puts each run of text: x, y in pixels.
+_SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>')
+_SVG_TOP, _SVG_LINE, _SVG_CELL = 20.0, 24.4, 12.2
+
+
 @asynccontextmanager
-async def running(root: Path, **context: Any) -> AsyncIterator[Running]:
+async def running(
+    root: Path, size: tuple[int, int] = SIZE, **context: Any
+) -> AsyncIterator[Running]:
     app = ConfscopeApp(root, **context)
     messages: list[Message] = []
-    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+    async with app.run_test(size=size, message_hook=messages.append) as pilot:
         run = Running(app, pilot, messages)
         await run.wait_for(lambda: len(app.screen_stack) > 1, "the main screen")
         await run.resolved()

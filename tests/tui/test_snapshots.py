@@ -22,6 +22,8 @@ from tui.screens.matrix import MatrixScreen
 pytestmark = pytest.mark.usefixtures("machine_free")
 
 SIZE = (120, 40)
+SMALL = (80, 24)
+LARGE = (200, 60)
 Compare = Callable[..., bool]
 
 
@@ -91,3 +93,23 @@ def test_matrix_screen(snap_compare: Compare) -> None:
 def test_broken_type_shows_its_problems(snap_compare: Compare) -> None:
     app = ConfscopeApp(SAMPLES, base_override_type="broken", history=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("api.port"))
+
+
+def test_small_terminal_leads_with_the_winner(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    assert snap_compare(app, terminal_size=SMALL, run_before=settled("database.pool.max_size"))
+
+
+def test_small_terminal_layers_tab(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    assert snap_compare(app, terminal_size=SMALL, run_before=settled(press=("l",)))
+
+
+def test_small_terminal_removed_key(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    assert snap_compare(app, terminal_size=SMALL, run_before=settled("redis.sentinel.nodes"))
+
+
+def test_large_terminal_broken_type(snap_compare: Compare) -> None:
+    app = ConfscopeApp(SAMPLES, base_override_type="broken")
+    assert snap_compare(app, terminal_size=LARGE, run_before=settled("api.port"))

@@ -16,9 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -34,7 +32,7 @@ from tui.editor import EditorError, editor_command, run_editor
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.line_log import open_line_log
-from tui.screens.plain import PlainScreen
+from tui.screens.panelled import PanelledScreen
 from tui.screens.trust import TrustQuestion
 from tui.view import View, filter_paths, resolve_view
 from tui.whatif import cycle
@@ -42,16 +40,11 @@ from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.layers import LayersPanel, LayerTable
-from tui.widgets.panel_tabs import PANELS, Panel, PanelTabs
+from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
 
-# (width, height) below which the side panels become tabs; the height from which the
-# layers and problems panels grow with the room.
-COMPACT_SIZE = (100, 30)
-TALL_HEIGHT = 50
 
-
-class MainScreen(PlainScreen[None]):
+class MainScreen(PanelledScreen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#tree"
     COMMANDS = {GoToKeyProvider}
@@ -125,9 +118,6 @@ class MainScreen(PlainScreen[None]):
         self._go_to_after_resolve: KeyPath | None = None
         self._untold: list[str] = []  # why the shown tree is being refreshed
         self.trust_question = TrustQuestion(self, config_set, self.request_resolve)
-        self.panel: Panel = "why"
-        """The panel shown beside the tree when the terminal is too small for all."""
-        self._focus_return: Widget | None = None  # where Enter or Esc in a field goes back
 
     def compose(self) -> ComposeResult:
         yield PanelTabs(id="panel-tabs")
@@ -147,42 +137,6 @@ class MainScreen(PlainScreen[None]):
         self.config_tree.loading = True
         self.config_tree.focus()
         self.request_resolve()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._fit(event.size)
-
-    # -- fitting the terminal ----------------------------------------------------------
-
-    def _fit(self, size: Size) -> None:
-        """Below COMPACT_SIZE the panels share the side as tabs; from TALL_HEIGHT on
-        the layers and problems panels grow with the room."""
-        compact = size.width < COMPACT_SIZE[0] or size.height < COMPACT_SIZE[1]
-        self.set_class(compact, "-compact")
-        tall = not compact and size.height >= TALL_HEIGHT
-        self.set_class(tall, "-tall")
-        self.query_one(LayersPanel).set_wrap(compact or tall)
-
-    @property
-    def compact(self) -> bool:
-        return self.has_class("-compact")
-
-    def show_panel(self, panel: Panel) -> None:
-        """Show `panel` beside the tree (on a small terminal; a big one shows them all)."""
-        self.panel = panel
-        for name in PANELS:
-            self.set_class(name == panel, f"-panel-{name}")
-        self.query_one(PanelTabs).show_panel(panel)
-
-    def _panel_of(self, widget: Widget) -> Panel:
-        for ancestor in widget.ancestors_with_self:
-            if ancestor.id in ("layers", "problems"):
-                return "layers" if ancestor.id == "layers" else "problems"
-        return "why"
-
-    @on(PanelTabs.Chosen)
-    def _tab_chosen(self, event: PanelTabs.Chosen) -> None:
-        target = {"why": "tree", "layers": "layers-table", "problems": "problems"}[event.panel]
-        self.action_focus_panel(target)
 
     @property
     def config_tree(self) -> ConfigTree:
@@ -308,9 +262,7 @@ class MainScreen(PlainScreen[None]):
         self.query_one(DetailPane).show_layer(self.view, event.layer)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        panel = self._panel_of(event.widget)
-        if panel != self.panel:
-            self.show_panel(panel)
+        self.follow_focus(event.widget)
         if isinstance(event.widget, ConfigTree):
             self._detail_path = event.widget.cursor_path
             self._show_detail()
@@ -480,23 +432,10 @@ class MainScreen(PlainScreen[None]):
             self.set_whatif(whatif)
 
     def action_env_var(self) -> None:
-        self._focus_return = self.focused
+        self.focus_return = self.focused
         self.show_panel("layers")
         # At once, not after the keys already queued: they belong in the field.
         self.set_focus(self.query_one("#whatif-env-var", Input))
-
-    def action_focus_panel(self, widget_id: str) -> None:
-        widget = self.query_one(f"#{widget_id}")
-        self.show_panel(self._panel_of(widget))
-        widget.focus()
-
-    def return_focus(self) -> None:
-        """Leave a field: focus goes back where it was before (else to the tree)."""
-        target = self._focus_return
-        self._focus_return = None
-        if target is None or not target.is_attached or isinstance(target, Input):
-            target = self.config_tree
-        self.action_focus_panel(target.id or "tree")
 
     def action_back(self) -> None:
         """Esc: leave a field; else clear the tree's filter; else back to the tree."""
