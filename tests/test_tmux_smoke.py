@@ -53,13 +53,13 @@ class Terminal:
             command, env=self.env, capture_output=True, text=True, timeout=10, check=check
         )
 
-    def start(self, command: list[str]) -> None:
+    def start(self, command: list[str], size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
         # The program gets exactly this environment, whatever tmux would add.
         environment = [f"{name}={value}" for name, value in self.env.items()]
         program = shlex.join(["env", "-i", *environment, *command])
         shell = f"{program}; echo $? > {shlex.quote(str(self.status))}"
-        size = ["-x", str(WIDTH), "-y", str(HEIGHT)]
-        self.tmux("new-session", "-d", "-s", self.session, *size, "-c", str(ROOT), shell)
+        geometry = ["-x", str(size[0]), "-y", str(size[1])]
+        self.tmux("new-session", "-d", "-s", self.session, *geometry, "-c", str(ROOT), shell)
         found = self.tmux("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
         self.socket_path = Path(found) if found else None
 
@@ -130,5 +130,64 @@ def test_the_installed_app_filters_and_quits_in_a_real_terminal(terminal: Termin
     assert " docker " in row, f"no docker badge on the max_size row:\n{screen}"
     assert "redis: {" not in screen, f"the filter left other sections:\n{screen}"
 
+    terminal.send("q")
+    assert terminal.wait_for_exit() == 0
+
+
+APP = [str(CONFSCOPE), "-C", "sample_configs", "--type", "docker"]
+
+
+def tree_drawn(screen: str) -> bool:
+    return "merged config" in screen and "database: {" in screen
+
+
+@pytest.mark.parametrize("editor", ["vmi", "/nonexistent/editor"])
+def test_a_bad_editor_comes_back_with_a_message(terminal: Terminal, editor: str) -> None:
+    terminal.env["EDITOR"] = editor
+    terminal.start(APP)
+    terminal.wait_for(tree_drawn, "tree drawn")
+    terminal.send("e")
+    terminal.wait_for(
+        lambda screen: "could not be started" in screen and tree_drawn(screen),
+        "the app back with the editor's failure",
+    )
+    terminal.send("q")
+    assert terminal.wait_for_exit() == 0
+
+
+def test_an_editor_with_arguments_runs_and_the_app_resumes(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    called = tmp_path / "called"
+    script = tmp_path / "fake editor"  # a space in the path: the setting is quoted
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {shlex.quote(str(called))}\n')
+    script.chmod(0o755)
+    terminal.env["VISUAL"] = f"{shlex.quote(str(script))} --wait"
+    terminal.env["EDITOR"] = "vmi"  # VISUAL comes first, as in git
+    terminal.start(APP)
+    terminal.wait_for(tree_drawn, "tree drawn")
+    terminal.send("e")
+    terminal.wait_for(lambda _screen: called.exists(), "the editor to run")
+    arguments = called.read_text().splitlines()
+    assert arguments[0] == "--wait" and arguments[-1].endswith("overrides/docker.yml"), arguments
+    terminal.wait_for(tree_drawn, "the app back after the editor")
+    terminal.send("q")
+    assert terminal.wait_for_exit() == 0
+
+
+def test_go_to_key_at_80x24(terminal: Terminal) -> None:
+    terminal.start(APP, size=(80, 24))
+    terminal.wait_for(tree_drawn, "tree drawn")
+    terminal.send("g")
+    terminal.wait_for(lambda screen: "Go to key" in screen, "the go-to palette")
+    terminal.send("database.port", literal=True)
+    # The key typed is offered first, not the longest path holding its letters.
+    terminal.wait_for(lambda screen: screen.count("database.port") >= 2, "the key offered")
+    terminal.send("Enter")
+    screen = terminal.wait_for(
+        lambda screen: "value      5432" in screen and "tree + why" in screen,
+        "the why pane on database.port",
+    )
+    assert "│ database.port " in screen and "base.yml:70:3" in screen, screen
     terminal.send("q")
     assert terminal.wait_for_exit() == 0
