@@ -82,7 +82,11 @@ async def test_filter_shows_matches_with_their_ancestors(config_dir: Path) -> No
         assert run.screen.query_one(FilterBar).has_focus
         await run.pilot.press(*"db.d")  # a value: db.docker
         tree = run.screen.query_one(ConfigTree)
-        await run.wait_for(lambda: tree.shown_paths is not None, "the filter")
+        # The whole query, not a debounce of its first letters on a slow machine.
+        await run.wait_for(
+            lambda: tree.shown_paths is not None and run.screen.filter_query == "db.d",
+            "the filter",
+        )
         shown = [str(node.label).split(":")[0] for node in tree.root.children]
         assert shown == ["database"]
         database = tree.root.children[0]
