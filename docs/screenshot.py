@@ -1,11 +1,17 @@
-"""Regenerate `docs/tui.svg`, the README's picture of the TUI.
+"""Regenerate the pictures of the TUI in docs/ (the README and docs/tui.md show them).
 
     .venv/bin/python docs/screenshot.py
 
-Runs the app headless on `sample_configs/` with the docker type, puts the cursor on a
-key that one layer overrode (so the "why this value" pane has something to say) and
-saves an SVG. The environment is pinned (HOME and PATH only, linux) so the picture does
-not depend on the machine that made it.
+Runs the app headless on `sample_configs/` with the docker type and saves one SVG per
+main screen:
+
+- `tui.svg`: the tree and the why pane, the cursor on a key that one layer overrode;
+- `tui-whatif.svg`: the layers panel after a what-if (a variable set in the app), the
+  cursor on the layer it switched on;
+- `tui-matrix.svg`: every key that differs between the override types.
+
+The environment is pinned (HOME and PATH only, linux) so the pictures do not depend on
+the machine that made them.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "docs" / "tui.svg"
+DOCS = ROOT / "docs"
 SIZE = (120, 36)
 KEY = ("database", "pool", "max_size")
+WHAT_IF = "NVIDIA_VISIBLE_DEVICES=all"
+SWITCHED_ON = "docker-gpu"
 TIMEOUT = 20.0
 
 
@@ -37,8 +45,22 @@ async def until(pilot: Any, ready: Any, what: str) -> None:
         await pilot.pause(0.05)
 
 
+async def settled(pilot: Any) -> str:
+    """A screenshot once two taken a moment apart agree (tables measure when idle)."""
+    shots = [""]
+
+    def steady() -> bool:
+        shots.append(pilot.app.export_screenshot())
+        return shots[-1] == shots[-2]
+
+    await until(pilot, steady, "the screen to settle")
+    return shots[-1]
+
+
 async def shoot(pilot: Any) -> None:
     from tui.screens.main import MainScreen
+    from tui.screens.matrix import MatrixScreen
+    from tui.widgets.layers import LayerTable
 
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
@@ -46,15 +68,28 @@ async def shoot(pilot: Any) -> None:
     await until(pilot, lambda: screen.view is not None, "the config to resolve")
     screen.config_tree.reveal(KEY)
     await until(pilot, lambda: screen.config_tree.cursor_path == KEY, "the cursor")
-    # Until two shots a moment apart agree: tables measure their columns when idle.
-    shots = [""]
+    (DOCS / "tui.svg").write_text(await settled(pilot), encoding="utf-8")
 
-    def steady() -> bool:
-        shots.append(app.export_screenshot())
-        return shots[-1] == shots[-2]
+    await pilot.press("x", *WHAT_IF, "enter")
+    await until(
+        pilot,
+        lambda: screen.whatif.set_env and screen.view.whatif == screen.whatif,
+        "the what-if",
+    )
+    await pilot.press("l")
+    table = screen.query_one(LayerTable)
+    await until(pilot, lambda: table.has_focus, "the layers panel")
+    while table.cursor_layer != SWITCHED_ON and table.cursor_row < table.row_count - 1:
+        await pilot.press("down")
+    (DOCS / "tui-whatif.svg").write_text(await settled(pilot), encoding="utf-8")
 
-    await until(pilot, steady, "the screen to settle")
-    OUTPUT.write_text(shots[-1], encoding="utf-8")
+    await pilot.press("R", "c", "m")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, MatrixScreen) and app.screen.matrix is not None,
+        "the matrix",
+    )
+    (DOCS / "tui-matrix.svg").write_text(await settled(pilot), encoding="utf-8")
     app.exit()
 
 
@@ -63,11 +98,17 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from tui.app import ConfscopeApp
 
+    names = ("tui.svg", "tui-whatif.svg", "tui-matrix.svg")
+    for name in names:
+        (DOCS / name).unlink(missing_ok=True)
     app = ConfscopeApp(ROOT / "sample_configs", base_override_type="docker")
     app.run(headless=True, size=SIZE, auto_pilot=shoot)
-    if not OUTPUT.exists():
+    missing = [name for name in names if not (DOCS / name).exists()]
+    if missing:
+        print(f"screenshot: not written: {', '.join(missing)}", file=sys.stderr)
         return 1
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    for name in names:
+        print(f"wrote docs/{name}")
     return 0
 
 
