@@ -8,9 +8,10 @@ screen shows the tree and the why pane, or the layers, or the problems, each one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from textual import on
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Tab, Tabs
 
@@ -34,6 +35,7 @@ class PanelTabs(Tabs):
     """
 
     can_focus = False
+    BINDINGS: ClassVar[list[BindingType]] = []  # never focused: Tabs' own keys never apply
 
     @dataclass
     class Chosen(Message):
