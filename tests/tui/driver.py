@@ -152,9 +152,9 @@ _SVG_TOP, _SVG_LINE, _SVG_CELL = 20.0, 24.4, 12.2
 
 
 @asynccontextmanager
-async def running(
-    root: Path, size: tuple[int, int] = SIZE, **context: Any
-) -> AsyncIterator[Running]:
+async def running(root: Path, **context: Any) -> AsyncIterator[Running]:
+    """The app on `root`, resolved; `size=(w, h)` for a terminal other than SIZE."""
+    size: tuple[int, int] = context.pop("size", SIZE)
     app = ConfscopeApp(root, **context)
     messages: list[Message] = []
     async with app.run_test(size=size, message_hook=messages.append) as pilot:

@@ -73,7 +73,9 @@ async def test_at_80x24_the_matrix_fits_with_its_header() -> None:
             "the matrix",
         )
         await run.pilot.pause(0.3)
-        table = app.screen.table  # type: ignore[union-attr]
+        matrix = app.screen
+        assert isinstance(matrix, MatrixScreen)
+        table = matrix.table
         assert table.virtual_size.width <= table.scrollable_content_region.width
         header = screen_text(app)[1]
         for label in ("key", "(none)", "broken", "docker", "local", "testing"):
