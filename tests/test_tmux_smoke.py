@@ -191,3 +191,26 @@ def test_go_to_key_at_80x24(terminal: Terminal) -> None:
     assert "│ database.port " in screen and "base.yml:70:3" in screen, screen
     terminal.send("q")
     assert terminal.wait_for_exit() == 0
+
+
+def test_keys_sent_at_once_each_count_and_fields_give_the_keyboard_back(
+    terminal: Terminal,
+) -> None:
+    terminal.start(APP, size=(80, 24))
+    terminal.wait_for(lambda screen: "layers 2/9" in screen, "the tab strip")
+    terminal.send("t", "t", "t")  # one write: docker → local → testing → no type
+    terminal.wait_for(lambda screen: "layers 1/9" in screen, "three steps to no type")
+    terminal.send("x")
+    terminal.send("FOO=1", literal=True)
+    terminal.send("Enter", "q")  # one write: q quits, it is not typed into the field
+    assert terminal.wait_for_exit() == 0
+
+
+def test_enter_and_a_key_sent_together_leave_the_filter(terminal: Terminal) -> None:
+    terminal.start(APP)
+    terminal.wait_for(tree_drawn, "tree drawn")
+    terminal.send("/")
+    terminal.send("max_size", literal=True)
+    terminal.wait_for(lambda screen: "filtered, 1 match" in screen, "the filter applied")
+    terminal.send("Enter", "q")  # one write: q quits, it is not typed into the filter
+    assert terminal.wait_for_exit() == 0

@@ -39,7 +39,7 @@ from tui.whatif import cycle
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar
-from tui.widgets.layers import LayersPanel, LayerTable
+from tui.widgets.layers import LayersPanel, LayerTable, VariableField
 from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
 
@@ -271,8 +271,8 @@ class MainScreen(PanelledScreen):
     def _whatif_changed(self, event: LayersPanel.WhatIfChanged) -> None:
         self.set_whatif(event.whatif)
 
-    @on(LayersPanel.Entered)
-    def _whatif_entered(self, event: LayersPanel.Entered) -> None:
+    @on(VariableField.Done)
+    def _variable_done(self, event: VariableField.Done) -> None:
         self.return_focus()
 
     @on(LayersPanel.Invalid)

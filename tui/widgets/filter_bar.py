@@ -10,11 +10,13 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
+from tui.widgets.field import Field
+
 # Typing fast should filter once, not once per key, on a tree of 60,000 values.
 DEBOUNCE_SECONDS = 0.12
 
 
-class FilterBar(Input):
+class FilterBar(Field):
     DEFAULT_CSS = """
     FilterBar {
         display: none;
@@ -75,6 +77,13 @@ class FilterBar(Input):
         if query != self.query_text:
             self.query_text = query
             self.post_message(self.QueryChanged(self, query))
+
+    async def finish(self, key: str) -> bool:
+        if key == "enter":
+            self.action_done()
+        else:
+            self.action_close()
+        return True
 
     def action_close(self) -> None:
         self.close()

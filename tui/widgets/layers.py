@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from core.whatif import WhatIf
 from tui.render import LayerColours
 from tui.view import View
+from tui.widgets.field import Field
 from tui.widgets.table import Table
 
 
@@ -53,6 +54,27 @@ class LayerTable(Table[Text]):
             self.post_message(self.LayerHighlighted(layer))
 
 
+class VariableField(Field):
+    """The what-if variable field: Enter applies what it can use and gives the focus
+    back (what it cannot use stays, to be fixed); Esc gives the focus back."""
+
+    @dataclass
+    class Done(Message):
+        """The user is done with the field: the screen gives the focus back."""
+
+        field: VariableField
+
+    async def finish(self, key: str) -> bool:
+        if key == "enter":
+            await self.action_submit()
+            try:
+                WhatIf().with_env_change(self.value)
+            except ValueError:
+                return False
+        self.post_message(self.Done(self))
+        return True
+
+
 class LayersPanel(Vertical):
     DEFAULT_CSS = """
     LayersPanel {
@@ -74,12 +96,6 @@ class LayersPanel(Vertical):
 
         panel: LayersPanel
         whatif: WhatIf
-
-    @dataclass
-    class Entered(Message):
-        """The user entered a variable change that the panel applied: done typing."""
-
-        panel: LayersPanel
 
     @dataclass
     class Invalid(Message):
@@ -118,7 +134,7 @@ class LayersPanel(Vertical):
                 [], prompt="environment", allow_blank=True, compact=True, id="whatif-environment"
             )
             yield Select[str]([], prompt="no override type", compact=True, id="whatif-type")
-        yield Input(
+        yield VariableField(
             placeholder="env var: K=V sets, -K unsets, K forgets",
             compact=True,
             id="whatif-env-var",
@@ -245,4 +261,3 @@ class LayersPanel(Vertical):
             return
         event.input.clear()
         self.request(whatif)
-        self.post_message(self.Entered(self))
