@@ -3,6 +3,8 @@ gives the panels the room; removed keys are shown; read off the screen as text."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Input, Select
 
@@ -134,3 +136,16 @@ async def test_an_empty_problems_table_draws_no_stray_marks() -> None:
         inside = [line[region.x + 1 : region.right - 1] for line in lines[1:-1]]
         assert all(not part.strip() for part in inside), lines
         assert "problems: none" in lines[0]
+
+
+async def test_a_removed_secret_stays_masked(tmp_path: Path) -> None:
+    root = tmp_path / "set"
+    (root / "overrides").mkdir(parents=True)
+    (root / "base.yml").write_text("db:\n  host: h\n  password: hunter2\n")
+    (root / "overrides" / "off.yml").write_text("db: !unset\n")
+    async with running(root) as run:
+        label = run.label("db.password")
+        assert "hunter2" not in label and "password" in label, label
+        await run.select("db.password")
+        assert "hunter2" not in run.detail and "removed with !unset" in run.detail
+        assert all("hunter2" not in entry.haystack for entry in run.screen.view.index)  # type: ignore[union-attr]

@@ -20,11 +20,13 @@ from textual.widgets.tree import TreeNode
 
 from core.merging import Removal
 from core.model import MAPPING, SEQUENCE, Key, KeyPath, Merged
+from core.secrets.policy import Reveal, sealed_type
 from tui.render import (
     SEVERITY_MARK,
     SEVERITY_STYLE,
     LayerColours,
     key_text,
+    plain_text,
     value_style,
     value_text,
 )
@@ -279,7 +281,13 @@ class ConfigTree(Tree[Entry]):
         label = Text(no_wrap=True, end="")
         label.append(key_text(key), style=REMOVED_STYLE)
         label.append(": ", style="dim")
-        label.append(value_text(node), style=REMOVED_STYLE)
+        shown = value_text(node)
+        if node.kind != MAPPING and node.kind != SEQUENCE and self.view is not None:
+            # Never marked by a resolve: a secret is known by its key's name.
+            secret = self.view.resolution.secret_keys.on_path(path)
+            masked = Reveal().masked(node.value, secret=secret, sealed=sealed_type(node))
+            shown = plain_text(masked)
+        label.append(shown, style=REMOVED_STYLE)
         if path == removed_at:
             label.append(" removed by ", style="dim italic")
             label.append_text(self.colours.badge(removal.layer))
