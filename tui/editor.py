@@ -114,3 +114,15 @@ def run_editor(app: App[Any], command: list[str]) -> str | None:
     except SuspendNotSupported:
         return "This terminal cannot hand over to an editor."
     return failure
+
+
+def edit_at(app: App[Any], path: Path, line: int) -> str | None:
+    """Open `path` at `line` in the user's editor; a message for the user when it could
+    not be done (no editor set, a setting that cannot be read, a failed start)."""
+    try:
+        command = editor_command(path, line)
+    except EditorError as error:
+        return str(error)
+    if command is None:
+        return "Set $EDITOR (or $VISUAL) to edit files."
+    return run_editor(app, command)

@@ -28,7 +28,7 @@ from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
 from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
-from tui.editor import EditorError, editor_command, run_editor
+from tui.editor import edit_at
 from tui.render import LayerColours
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.line_log import open_line_log
@@ -198,14 +198,7 @@ class MainScreen(PanelledScreen):
         self._detail_path = tree.cursor_path
         self.query_one(LayersPanel).show(view)
         self.query_one(ProblemsPanel).show(view)
-        tabs = self.query_one(PanelTabs)
-        verdicts = view.resolution.verdicts
-        tabs.set_count("layers", f"{sum(v.active for v in verdicts)}/{len(verdicts)}")
-        errors = len(view.resolution.errors)
-        warnings = len(view.problems) - errors
-        marks = [f"{errors}✖"] if errors else []
-        marks += [f"{warnings}⚠"] if warnings else []
-        tabs.set_count("problems", " ".join(marks) or "none")
+        self.query_one(PanelTabs).show_counts(view)
         layer_table = self.query_one(LayerTable)
         if layer_table.has_focus and layer_table.cursor_layer is not None:
             self.query_one(DetailPane).show_layer(view, layer_table.cursor_layer)
@@ -361,18 +354,11 @@ class MainScreen(PanelledScreen):
         if source is None:
             return
         path, _display, line, _column = source
-        try:
-            command = editor_command(path, line)
-        except EditorError as error:
-            self.notify(str(error), severity="error")
-            return
-        if command is None:
-            self.notify("Set $EDITOR (or $VISUAL) to edit files.", severity="warning")
-            return
-        failure = run_editor(self.app, command)
+        failure = edit_at(self.app, path, line)
         if failure is not None:
             self.notify(failure, title="editor", severity="error")
-        self.request_resolve()
+        else:
+            self.request_resolve()
 
     def action_line_history(self) -> None:
         source = self._source()

@@ -15,6 +15,8 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Tab, Tabs
 
+from tui.view import View
+
 Panel = Literal["why", "layers", "problems"]
 PANELS: tuple[Panel, ...] = ("why", "layers", "problems")
 # The key that shows each panel (MainScreen's bindings), said on its tab.
@@ -61,6 +63,16 @@ class PanelTabs(Tabs):
         if self._counts.get(panel) != count:
             self._counts[panel] = count
             self.query_one(f"#tab-{panel}", Tab).label = self.title(panel, count)
+
+    def show_counts(self, view: View) -> None:
+        """How many layers are active, and how many errors and warnings there are."""
+        verdicts = view.resolution.verdicts
+        self.set_count("layers", f"{sum(v.active for v in verdicts)}/{len(verdicts)}")
+        errors = len(view.resolution.errors)
+        warnings = len(view.problems) - errors
+        marks = [f"{errors}✖"] if errors else []
+        marks += [f"{warnings}⚠"] if warnings else []
+        self.set_count("problems", " ".join(marks) or "none")
 
     @on(Tabs.TabActivated)
     def _activated(self, event: Tabs.TabActivated) -> None:
