@@ -59,7 +59,9 @@ def misplaced_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> st
             if typed is not None:
                 owners.insert(0, typed)
             if owners:
-                example = " ".join(argv[index - 1 : index + 1]) if "=" not in token else token
+                action = commands[owners[0]]._option_string_actions[name]
+                takes = _takes_value(action, token) and index < len(argv)
+                example = f"{token} {argv[index]}" if takes else token
                 return (
                     f"{name} goes after the command, as in `confscope {owners[0]} {example}`;"
                     " only global options come before it"

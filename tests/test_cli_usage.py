@@ -42,6 +42,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
             "--format goes after the command, as in `confscope validate --format=json`",
         ),
         (
+            ["--dry-run", "-C", SAMPLES, "set", "api.workers", "3"],
+            "--dry-run goes after the command, as in `confscope set --dry-run`",
+        ),
+        (
             ["-C", SAMPLES, "layers", "--type", "docker"],
             "--type is a global option and goes before the command, "
             "as in `confscope --type docker layers …`",
