@@ -101,7 +101,8 @@ def main() -> int:
     names = ("tui.svg", "tui-whatif.svg", "tui-matrix.svg")
     for name in names:
         (DOCS / name).unlink(missing_ok=True)
-    app = ConfscopeApp(ROOT / "sample_configs", base_override_type="docker")
+    # As `make run` opens it: the bundled samples' schema trusted for this run.
+    app = ConfscopeApp(ROOT / "sample_configs", trust_schema=True, base_override_type="docker")
     app.run(headless=True, size=SIZE, auto_pilot=shoot)
     missing = [name for name in names if not (DOCS / name).exists()]
     if missing:

@@ -242,7 +242,7 @@ def test_nul_bytes_and_long_names_in_the_manifest_are_problems(
     assert any("cannot be read" in m and "too long" in m for m in messages)
     assert resolution.plain() == {"a": 1}
     code, _, err = cli(capsys, "-C", str(tmp_path), "validate")
-    assert code == 2 and "fix the manifest" in err and "internal error" not in err
+    assert code == 2 and "fix confscope.toml first" in err and "internal error" not in err
 
 
 def test_nul_bytes_and_long_names_in_dash_c_are_usage_errors(

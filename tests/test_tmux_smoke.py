@@ -134,7 +134,8 @@ def test_the_installed_app_filters_and_quits_in_a_real_terminal(terminal: Termin
     assert terminal.wait_for_exit() == 0
 
 
-APP = [str(CONFSCOPE), "-C", "sample_configs", "--type", "docker"]
+# As `make run` starts it: the bundled samples' schema trusted for this run.
+APP = [str(CONFSCOPE), "-C", "sample_configs", "--trust", "--type", "docker"]
 
 
 def tree_drawn(screen: str) -> bool:
