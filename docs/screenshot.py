@@ -102,7 +102,9 @@ def main() -> int:
     for name in names:
         (DOCS / name).unlink(missing_ok=True)
     # As `make run` opens it: the bundled samples' schema trusted for this run.
-    app = ConfscopeApp(ROOT / "sample_configs", trust_schema=True, base_override_type="docker")
+    app = ConfscopeApp(
+        ROOT / "sample_configs", trust_schema=True, history=False, base_override_type="docker"
+    )
     app.run(headless=True, size=SIZE, auto_pilot=shoot)
     missing = [name for name in names if not (DOCS / name).exists()]
     if missing:

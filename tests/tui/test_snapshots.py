@@ -96,20 +96,20 @@ def test_broken_type_shows_its_problems(snap_compare: Compare) -> None:
 
 
 def test_small_terminal_leads_with_the_winner(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SMALL, run_before=settled("database.pool.max_size"))
 
 
 def test_small_terminal_layers_tab(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SMALL, run_before=settled(press=("l",)))
 
 
 def test_small_terminal_removed_key(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="docker")
+    app = ConfscopeApp(SAMPLES, base_override_type="docker", history=False)
     assert snap_compare(app, terminal_size=SMALL, run_before=settled("redis.sentinel.nodes"))
 
 
 def test_large_terminal_broken_type(snap_compare: Compare) -> None:
-    app = ConfscopeApp(SAMPLES, base_override_type="broken")
+    app = ConfscopeApp(SAMPLES, base_override_type="broken", history=False)
     assert snap_compare(app, terminal_size=LARGE, run_before=settled("api.port"))

@@ -52,8 +52,8 @@ async def test_the_why_pane_names_who_changed_the_winner_and_the_beaten(
         lines = run.detail.splitlines()
         changed = next(line for line in lines if line.startswith("changed"))
         assert "Bob Builder 2024-03-04  Point docker at db.docker" in changed
-        # local.yml and base.yml, beaten, each under its own row
-        beaten = [line.strip() for line in lines if line.startswith("    changed ")]
+        # local.yml and base.yml, beaten, each under its own row (indented under it)
+        beaten = [line.strip() for line in lines if line.startswith(" ") and "changed " in line]
         assert len(beaten) == 2
         assert all("Alice Example 2024-01-02  First cut" in line for line in beaten)
 
