@@ -198,9 +198,9 @@ def test_keys_sent_at_once_each_count_and_fields_give_the_keyboard_back(
     terminal: Terminal,
 ) -> None:
     terminal.start(APP, size=(80, 24))
-    terminal.wait_for(lambda screen: "layers 2/9" in screen, "the tab strip")
+    terminal.wait_for(lambda screen: "layers 3/11" in screen, "the tab strip")
     terminal.send("t", "t", "t")  # one write: docker → local → testing → no type
-    terminal.wait_for(lambda screen: "layers 1/9" in screen, "three steps to no type")
+    terminal.wait_for(lambda screen: "layers 2/11" in screen, "three steps to no type")
     terminal.send("x")
     terminal.send("FOO=1", literal=True)
     terminal.send("Enter", "q")  # one write: q quits, it is not typed into the field

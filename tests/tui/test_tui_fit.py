@@ -36,7 +36,7 @@ async def test_at_80x24_the_why_pane_leads_with_the_winner_and_what_it_beat() ->
         await run.select("database.pool.max_size")
         await run.pilot.pause(0.2)
         lines = screen_text(run.app)
-        assert "tree + why" in lines[0] and "layers 2/9" in lines[0], lines[0]
+        assert "tree + why" in lines[0] and "layers 3/11" in lines[0], lines[0]
         text = "\n".join(lines)
         for expected in ("value      10", "overrides/docker.yml:44:5", "beat", "base.yml:83:5  20"):
             assert expected in text, f"{expected!r} not on the 80x24 screen:\n{text}"
@@ -88,7 +88,7 @@ async def test_at_200x60_panels_use_the_room() -> None:
     async with running(SAMPLES, size=LARGE, base_override_type="broken") as run:
         await run.pilot.pause(0.3)
         layers = run.screen.query_one(LayerTable)
-        assert layers.row_count == 9 and layers.max_scroll_y == 0  # every layer, no scrolling
+        assert layers.row_count == 11 and layers.max_scroll_y == 0  # every layer, no scrolling
         problems = run.screen.query_one(ProblemsPanel)
         assert problems.size.height > 10
         text = "\n".join(screen_text(run.app))
