@@ -30,6 +30,7 @@ from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
 from tui.editor import edit_at
 from tui.render import LayerColours
+from tui.screens.edit_actions import EDIT_BINDINGS, EditActions
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.line_log import open_line_log
 from tui.screens.panelled import PanelledScreen
@@ -44,7 +45,7 @@ from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
 
 
-class MainScreen(PanelledScreen):
+class MainScreen(EditActions, PanelledScreen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#tree"
     COMMANDS = {GoToKeyProvider}
@@ -87,6 +88,7 @@ class MainScreen(PanelledScreen):
         Binding(
             "p", "focus_panel('problems')", "Focus problems", show=False, id="main.focus_problems"
         ),
+        *EDIT_BINDINGS,
     ]
 
     @dataclass
@@ -118,6 +120,7 @@ class MainScreen(PanelledScreen):
         self._go_to_after_resolve: KeyPath | None = None
         self._untold: list[str] = []  # why the shown tree is being refreshed
         self.trust_question = TrustQuestion(self, config_set, self.request_resolve)
+        self.init_editing()
 
     def compose(self) -> ComposeResult:
         yield PanelTabs(id="panel-tabs")
@@ -234,9 +237,12 @@ class MainScreen(PanelledScreen):
 
     def on_main_screen_files_changed(self, message: FilesChanged) -> None:
         root = self.config_set.root
+        changed = self.own_writes.foreign(message.paths)  # our saves were told already
+        if not changed:
+            return
         names = sorted(
             str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-            for path in message.paths
+            for path in changed
         )
         self.request_resolve(f"reloaded {', '.join(names)}")
 
