@@ -130,7 +130,7 @@ def shown(screen: EditScreen, widget: str) -> str:
 
 
 async def test_edit_a_value_where_it_won(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.port")
         # The template is edited as a template; type and schema are shown beside it.
         assert screen.query_one("#edit-value", Input).value == "${DB_PORT:-5432}"
@@ -155,7 +155,7 @@ async def test_edit_a_value_where_it_won(edit_set: Path) -> None:
 
 
 async def test_the_watcher_says_saved_not_reloaded(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         # Arm the watcher: a change made elsewhere is reported as a reload.
         local = edit_set / "overrides" / "local.yml"
         await save(
@@ -182,7 +182,7 @@ async def test_the_watcher_says_saved_not_reloaded(edit_set: Path) -> None:
 
 
 async def test_schema_refusal_is_shown_in_place(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.port")
         await retype(run, "abc")
         await run.pilot.press("enter")
@@ -201,7 +201,7 @@ async def test_schema_refusal_is_shown_in_place(edit_set: Path) -> None:
 
 
 async def test_a_merged_value_is_refused_with_its_line(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "worker.timeout")
         # Said as soon as the dialog opens, before anything is typed.
         await run.wait_for(lambda: screen.error, "the refusal")
@@ -214,7 +214,7 @@ async def test_a_merged_value_is_refused_with_its_line(edit_set: Path) -> None:
 
 
 async def test_pick_a_layer_and_override_there(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.port", key="L")
         layers = screen.query_one("#edit-layers", OptionList)
         await run.wait_for(lambda: layers.has_focus, "the layer list")
@@ -241,7 +241,7 @@ async def test_pick_a_layer_and_override_there(edit_set: Path) -> None:
 
 
 async def test_remove_a_definition_falls_back(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         await run.select("database.host")
         assert value_at(run, "database.host") == "localhost"
         await run.pilot.press("D")
@@ -255,7 +255,7 @@ async def test_remove_a_definition_falls_back(edit_set: Path) -> None:
 
 
 async def test_remove_from_another_layer_in_the_dialog(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.host", key="L")
         await run.pilot.press("down", "down")  # local (wins) → vault → base
         await run.wait_for(lambda: screen.layer_name == "base", "base chosen")
@@ -267,7 +267,7 @@ async def test_remove_from_another_layer_in_the_dialog(edit_set: Path) -> None:
 
 
 async def test_write_unset(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         await run.select("database.user")
         await run.pilot.press("U")
         await run.wait_for(lambda: value_at(run, "database.user") is None, "the key to leave")
@@ -278,7 +278,7 @@ async def test_write_unset(edit_set: Path) -> None:
 
 async def test_undo_and_redo(edit_set: Path) -> None:
     base = edit_set / "base.yml"
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         await open_dialog(run, "database.port")
         await retype(run, "6543")
         await run.pilot.press("enter")
@@ -308,7 +308,7 @@ async def test_undo_and_redo(edit_set: Path) -> None:
 
 async def test_a_file_changed_on_disk_is_not_written(edit_set: Path) -> None:
     base = edit_set / "base.yml"
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.port")
         elsewhere = BASE.replace("admin", "root")
         base.write_text(elsewhere)
@@ -325,7 +325,7 @@ async def test_a_file_changed_on_disk_is_not_written(edit_set: Path) -> None:
 
 
 async def test_an_encrypted_value_is_refused_cleanly(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.password")
         await run.wait_for(lambda: screen.error, "the refusal")
         assert "overrides/vault.yml" in screen.error
@@ -337,7 +337,7 @@ async def test_an_encrypted_value_is_refused_cleanly(edit_set: Path) -> None:
 
 
 async def test_the_diff_preview(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         screen = await open_dialog(run, "database.port")
         await run.pilot.press("ctrl+t")
         await retype(run, "6543")
@@ -349,7 +349,7 @@ async def test_the_diff_preview(edit_set: Path) -> None:
 
 
 async def test_editing_keys_have_ids_and_palette_commands(edit_set: Path) -> None:
-    async with running(edit_set, override_type="local") as run:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
         names = {str(command.title) for command in main_screen_commands(run.screen)}
     for binding in EDIT_BINDINGS:
         assert not isinstance(binding, tuple)
@@ -365,3 +365,13 @@ def test_edit_dialog_snapshot(snap_compare: Compare, machine_free: None) -> None
 
     app = ConfscopeApp(SAMPLES, base_override_type="docker")
     assert snap_compare(app, terminal_size=SIZE, run_before=open_it)
+
+
+async def test_a_mapping_is_not_edited_as_a_value(edit_set: Path) -> None:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
+        await run.select("database")
+        await run.pilot.press("i")
+        await run.wait_for(lambda: run.notices(), "the notice")
+        assert "database is a mapping" in run.notices()[-1]
+        assert not isinstance(run.app.screen, EditScreen)
+        assert (edit_set / "base.yml").read_text() == BASE

@@ -10,14 +10,14 @@ write was ours (`OwnWrites`) so it does not report it as a change on disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from core.editing import EditPlan, WriteResult, prepare_unset, write_plan
-from core.model import KeyPath, Problem, format_path
+from core.model import MAPPING, SEQUENCE, KeyPath, Problem, format_path
 from tui.editing import EditHistory, OwnWrites
 from tui.screens.edit import EditOutcome, EditScreen
 
@@ -50,7 +50,8 @@ class EditActions:
     edit_history: EditHistory
     own_writes: OwnWrites
 
-    def init_editing(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.edit_history = EditHistory()
         self.own_writes = OwnWrites()
 
@@ -70,6 +71,14 @@ class EditActions:
         screen = self._main
         path = self._edit_target()
         if path is None or screen.view is None:
+            return
+        node = screen.view.resolution.get(path)
+        if node is not None and node.kind in (MAPPING, SEQUENCE):
+            kind = "a mapping" if node.kind == MAPPING else "a list"
+            screen.notify(
+                f"{format_path(path)} is {kind}: edit one of its values, or remove it (D).",
+                severity="warning",
+            )
             return
         dialog = EditScreen(
             screen.config_set,

@@ -54,6 +54,7 @@ class MainScreen(EditActions, PanelledScreen):
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("g", "go_to", "Go to key", id="main.go_to"),
         Binding("o", "view_source", "View source", id="main.view_source"),
+        *EDIT_BINDINGS,
         Binding("e", "edit", "Edit in $EDITOR", id="main.edit"),
         Binding("h", "line_history", "Line history (git log)", show=False, id="main.line_history"),
         Binding("n", "next_environment", "Next env", id="main.next_environment"),
@@ -88,7 +89,6 @@ class MainScreen(EditActions, PanelledScreen):
         Binding(
             "p", "focus_panel('problems')", "Focus problems", show=False, id="main.focus_problems"
         ),
-        *EDIT_BINDINGS,
     ]
 
     @dataclass
@@ -120,7 +120,6 @@ class MainScreen(EditActions, PanelledScreen):
         self._go_to_after_resolve: KeyPath | None = None
         self._untold: list[str] = []  # why the shown tree is being refreshed
         self.trust_question = TrustQuestion(self, config_set, self.request_resolve)
-        self.init_editing()
 
     def compose(self) -> ComposeResult:
         yield PanelTabs(id="panel-tabs")
