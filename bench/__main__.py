@@ -41,6 +41,7 @@ TUI_FIRST_FRAME_SAMPLES_S = 1.0
 TUI_FIRST_FRAME_REFERENCE_S = 2.0
 TUI_WRITE_TO_TREE_S = 0.3
 TAB_COMPLETION_S = 0.3
+TUI_EDIT_TO_TREE_S = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,13 @@ class Bench:
                 lambda: tui.write_to_tree(SAMPLES, max(runs, 3)),
                 TUI_WRITE_TO_TREE_S,
                 "copy of sample_configs/; includes the watcher's debounce",
+            ),
+            (
+                "TUI edit → tree",
+                lambda: tui.edit_to_tree(SAMPLES, max(runs, 3)),
+                TUI_EDIT_TO_TREE_S,
+                "copy of sample_configs/: Enter in the edit dialog → plan, write, resolve,"
+                " tree shows the value with the cursor on it",
             ),
         ]
         reason = tui.unavailable()

@@ -1,4 +1,5 @@
-"""The TUI rows: time to the first frame with a tree, and from a saved file to the new tree.
+"""The TUI rows: time to the first frame with a tree, from a saved file to the new tree,
+and from an edit saved in the app to the new tree.
 
 Everything here runs the real app headless (`App.run_test`). The only things this
 module knows about the app are in `_app`, `_main_screen` and `_tree`: if the app's
@@ -46,9 +47,16 @@ def _app_class() -> Any:
     return ConfscopeApp
 
 
-def _app(root: Path) -> Any:
-    """A fresh app on `root` in the real context, as `confscope -C root` starts it."""
-    return _app_class()(root)
+def _app(root: Path, *, trusted: bool = False) -> Any:
+    """A fresh app on `root` in the real context, as `confscope -C root` starts it
+    (`trusted`: as `--trust` does, so no question covers the screen)."""
+    return _app_class()(root, trust_schema=trusted)
+
+
+def _edit_dialog(app: Any) -> Any | None:
+    from tui.screens.edit import EditScreen
+
+    return app.screen if isinstance(app.screen, EditScreen) else None
 
 
 def _main_screen(app: Any) -> Any | None:
@@ -159,3 +167,50 @@ def write_to_tree(samples_dir: Path, runs: int) -> list[float]:
         root = Path(scratch) / "set"
         shutil.copytree(samples_dir, root)
         return asyncio.run(_write_to_tree(root, runs))
+
+
+def _cursor_at(tree: Any, path: tuple[Any, ...]) -> bool:
+    return bool(tree.cursor_path == path)
+
+
+def _cursor_on(app: Any, path: tuple[Any, ...], value: int) -> bool:
+    tree = _tree(app)
+    return _shows(app, path, value) and tree is not None and tree.cursor_path == path
+
+
+async def _edit_to_tree(root: Path, runs: int) -> list[float]:
+    """Seconds from Enter in the edit dialog to the tree showing the value, cursor on it."""
+    from textual.widgets import Input
+
+    app = _app(root, trusted=True)
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: _has_content(app), "the tree's first nodes")
+        path, _file, _line, value = _edit_target(app, root)
+        for run in range(runs):
+            new = value + run + 1
+            tree: Any = _tree(app)
+            tree.reveal(path)
+            await _until(partial(_cursor_at, tree, path), "the cursor on the key")
+            await pilot.press("i")
+            await _until(lambda: _edit_dialog(app) is not None, "the edit dialog")
+            await pilot.pause()
+            dialog: Any = _edit_dialog(app)
+            dialog.query_one("#edit-value", Input).value = str(new)
+            await pilot.pause()
+            start = time.perf_counter()
+            await pilot.press("enter")
+            await _until(lambda: _edit_dialog(app) is None, "the dialog to close")
+            await _until(partial(_cursor_on, app, path, new), "the tree to show the edit")
+            await pilot.pause()
+            times.append(time.perf_counter() - start)
+            await asyncio.sleep(0.25)  # the watcher's event for this write passes
+    return times
+
+
+def edit_to_tree(samples_dir: Path, runs: int) -> list[float]:
+    """Seconds from saving an edit in the TUI to the updated tree, on a scratch copy."""
+    with tempfile.TemporaryDirectory(prefix="confscope-bench-tui-") as scratch:
+        root = Path(scratch) / "set"
+        shutil.copytree(samples_dir, root)
+        return asyncio.run(_edit_to_tree(root, runs))

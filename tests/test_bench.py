@@ -32,6 +32,7 @@ ROWS = (
     "TUI first frame (reference)",
     "TUI write → tree",
     "Tab: key paths (samples)",
+    "TUI edit → tree",
 )
 
 
