@@ -21,6 +21,7 @@ from core.configset import ConfigSet
 from core.history import GitHistory
 from core.whatif import WhatIf
 from tui.commands import binding_commands, main_screen_commands
+from tui.screens.edit import EditScreen
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.main import MainScreen
@@ -86,6 +87,7 @@ class ConfscopeApp(App[int]):
             ("filter", FilterBar.BINDINGS),
             ("matrix", MatrixScreen.BINDINGS),
             ("file viewer", FileViewerScreen.BINDINGS),
+            ("edit dialog", EditScreen.BINDINGS),
         ]
         self.push_screen(HelpScreen(binding_rows(sections, self)))
 

@@ -296,6 +296,13 @@ async def test_undo_and_redo(edit_set: Path) -> None:
             lambda: any(n.startswith("saved base.yml: redid set") for n in run.notices()),
             "the redo notice",
         )
+        # Undo again, and redo with the other key.
+        await run.pilot.press("ctrl+z")
+        await run.wait_for(lambda: base.read_text() == BASE, "the second undo")
+        await run.wait_for(lambda: value_at(run, "database.port") == 5432, "the old value")
+        await run.pilot.press("ctrl+shift+z")
+        await run.wait_for(lambda: base.read_bytes() == edited, "the second redo")
+        await run.wait_for(lambda: value_at(run, "database.port") == 6543, "the new value")
         # Someone else changes the file: the undo is refused and writes nothing.
         changed = edited.replace(b"admin", b"root")
         base.write_bytes(changed)
@@ -375,3 +382,23 @@ async def test_a_mapping_is_not_edited_as_a_value(edit_set: Path) -> None:
         assert "database is a mapping" in run.notices()[-1]
         assert not isinstance(run.app.screen, EditScreen)
         assert (edit_set / "base.yml").read_text() == BASE
+
+
+async def test_an_unforeseen_failure_is_shown_not_raised(
+    edit_set: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr("tui.screens.edit.prepare_set", broken)
+    monkeypatch.setattr("tui.screens.edit_actions.prepare_unset", broken)
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
+        screen = await open_dialog(run, "database.port")
+        await run.wait_for(lambda: screen.error, "the failure in the dialog")
+        assert screen.error == "the edit failed: RuntimeError: the disk is on fire"
+        await run.pilot.press("escape")
+        await run.wait_for(lambda: not isinstance(run.app.screen, EditScreen), "the close")
+        await run.pilot.press("D")
+        await run.wait_for(lambda: any("disk is on fire" in n for n in run.notices()), "notice")
+        assert (edit_set / "base.yml").read_text() == BASE
+        assert run.app.is_running

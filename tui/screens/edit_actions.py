@@ -32,7 +32,14 @@ EDIT_BINDINGS: list[BindingType] = [
     Binding("D", "remove_definition", "Remove definition", show=False, id="main.remove"),
     Binding("U", "unset_directive", "Write !unset", show=False, id="main.unset"),
     Binding("ctrl+z", "undo", "Undo edit", show=False, id="main.undo"),
-    Binding("ctrl+y,ctrl+shift+z", "redo", "Redo edit", show=False, id="main.redo"),
+    Binding(
+        "ctrl+y,ctrl+shift+z",
+        "redo",
+        "Redo edit",
+        show=False,
+        key_display="^y ^⇧z",
+        id="main.redo",
+    ),
 ]
 
 
@@ -133,19 +140,26 @@ class EditActions:
         view = screen.view
         if view is None:
             return
-        plan = prepare_unset(
-            screen.config_set, view.resolution, format_path(path), directive=directive
-        )
-        if isinstance(plan, Problem):
-            screen.post_message(EditWritten("edit", plan))
-        else:
-            result = write_plan(plan, on_written=self.own_writes.record)
-            screen.post_message(EditWritten("edit", result))
+        try:
+            plan = prepare_unset(
+                screen.config_set, view.resolution, format_path(path), directive=directive
+            )
+            done: WriteResult | Problem = (
+                plan
+                if isinstance(plan, Problem)
+                else write_plan(plan, on_written=self.own_writes.record)
+            )
+        except Exception as error:  # the engine collects its problems; this is a bug
+            done = _failure(path, error)
+        screen.post_message(EditWritten("edit", done))
 
     @work(thread=True, group="edit", exit_on_error=False)
     def _write(self, step: Step, plan: EditPlan) -> None:
-        result = write_plan(plan, on_written=self.own_writes.record)
-        self._main.post_message(EditWritten(step, result))
+        try:
+            done: WriteResult | Problem = write_plan(plan, on_written=self.own_writes.record)
+        except Exception as error:  # the engine collects its problems; this is a bug
+            done = _failure(plan.path, error)
+        self._main.post_message(EditWritten(step, done))
 
     # -- results -----------------------------------------------------------------------
 
@@ -190,3 +204,13 @@ class EditActions:
         done = {"edit": "", "undo": "undid ", "redo": "redid "}[step]
         screen._go_to_after_resolve = plan.path
         screen.request_resolve(f"saved {plan.display}: {done}{what}")
+
+
+def _failure(path: KeyPath, error: Exception) -> Problem:
+    """An error the engine did not collect, as a problem the screen can show."""
+    return Problem(
+        severity="error",
+        message=f"the edit failed: {type(error).__name__}: {error}",
+        path=format_path(path),
+        code="edit",
+    )
