@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 
 from tests.tui.driver import SAMPLES, Running, running
 from tests.tui.test_snapshots import SIZE, Compare, settled, steady
-from tests.tui.test_tui_live import save
+from tests.tui.test_tui_live import problems, save
 from tui.app import ConfscopeApp
 from tui.commands import main_screen_commands
 from tui.screens.edit import EditScreen
@@ -402,3 +402,19 @@ async def test_an_unforeseen_failure_is_shown_not_raised(
         await run.wait_for(lambda: any("disk is on fire" in n for n in run.notices()), "notice")
         assert (edit_set / "base.yml").read_text() == BASE
         assert run.app.is_running
+
+
+async def test_the_problems_follow_an_edit(edit_set: Path) -> None:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
+        assert not [p for p in problems(run) if "database.port" in p]
+        await run.select("database.port")
+        await run.pilot.press("D")  # the only definition: the schema's required field goes
+        await run.wait_for(
+            lambda: any(p.startswith("database.port ") for p in problems(run)), "the problem"
+        )
+        await run.pilot.press("ctrl+z")
+        await run.wait_for(
+            lambda: not any(p.startswith("database.port ") for p in problems(run)),
+            "the problem to go",
+        )
+        assert (edit_set / "base.yml").read_text() == BASE
