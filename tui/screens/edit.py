@@ -10,6 +10,7 @@ reload.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -108,6 +109,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         own_writes: OwnWrites,
         *,
         pick_layer: bool = False,
+        on_saved: Callable[[WriteResult], None] | None = None,
     ) -> None:
         super().__init__()
         self.config_set = config_set
@@ -116,6 +118,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         self.colours = colours
         self.own_writes = own_writes
         self.start_on_layers = pick_layer
+        self.on_saved = on_saved
         self.merged = resolution.get(path)
         self.entries = definitions(resolution, path)
         winner = next((i for i, e in enumerate(self.entries) if e.won), 0)
@@ -240,7 +243,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         self._ticket += 1
         self._plan(action, self.query_one("#edit-value", Input).value, self._ticket, True)
 
-    @work(thread=True, group="edit-plan", exit_on_error=False)
+    @work(thread=True, group="edit-plan", exit_on_error=False, description="plan an edit")
     def _plan(self, action: Action, text: str, ticket: int, write: bool) -> None:
         key = format_path(self.path)
         layer = self.layer_name
@@ -282,6 +285,10 @@ class EditScreen(ModalScreen[EditOutcome | None]):
                 self._show_error(_sentence(result.problem), stale=message.stale)
             else:  # nothing to change: the file already says so
                 self.dismiss(EditOutcome(self.path))
+        elif self.on_saved is not None:
+            # Told before the dialog closes: the new resolve overlaps the closing.
+            self.on_saved(result)
+            self.dismiss(EditOutcome(self.path))
         else:
             self.dismiss(EditOutcome(self.path, result))
 

@@ -94,6 +94,7 @@ class EditActions:
             screen.colours,
             self.own_writes,
             pick_layer=pick_layer,
+            on_saved=self._dialog_saved,
         )
         screen.app.push_screen(dialog, self._edit_closed)
 
@@ -134,7 +135,8 @@ class EditActions:
 
     # -- workers -----------------------------------------------------------------------
 
-    @work(thread=True, group="edit", exit_on_error=False)
+    # A description of its own: the default one is the repr of every argument.
+    @work(thread=True, group="edit", exit_on_error=False, description="remove a definition")
     def _write_unset(self, path: KeyPath, directive: bool) -> None:
         screen = self._main
         view = screen.view
@@ -153,7 +155,7 @@ class EditActions:
             done = _failure(path, error)
         screen.post_message(EditWritten("edit", done))
 
-    @work(thread=True, group="edit", exit_on_error=False)
+    @work(thread=True, group="edit", exit_on_error=False, description="write an edit")
     def _write(self, step: Step, plan: EditPlan) -> None:
         try:
             done: WriteResult | Problem = write_plan(plan, on_written=self.own_writes.record)
@@ -191,6 +193,10 @@ class EditActions:
         elif outcome.result is not None and outcome.result.written:
             self.edit_history.wrote(outcome.result)
             self._saved(outcome.result, "edit")
+
+    def _dialog_saved(self, result: WriteResult) -> None:
+        self.edit_history.wrote(result)
+        self._saved(result, "edit")
 
     def _saved(self, result: WriteResult, step: Step) -> None:
         """Show the written file: resolve again, cursor back on the key, say so."""
