@@ -358,10 +358,13 @@ async def test_the_diff_preview(edit_set: Path) -> None:
 async def test_editing_keys_have_ids_and_palette_commands(edit_set: Path) -> None:
     async with running(edit_set, override_type="local", trust_schema=True) as run:
         names = {str(command.title) for command in main_screen_commands(run.screen)}
-    for binding in EDIT_BINDINGS:
+        screen = await open_dialog(run, "database.port")
+        in_dialog = {str(c.title) for c in run.app.get_system_commands(screen)}
+        await run.pilot.press("escape")
+    for binding in [*EDIT_BINDINGS, *EditScreen.BINDINGS]:
         assert not isinstance(binding, tuple)
         assert binding.id and binding.description
-        assert binding.description in names
+        assert binding.description in (names if binding in EDIT_BINDINGS else in_dialog)
 
 
 def test_edit_dialog_snapshot(snap_compare: Compare, machine_free: None) -> None:

@@ -209,8 +209,9 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         error.display = bool(message)
 
     def _show_diff(self, plan: EditPlan | None) -> None:
-        text = Text()
-        if plan is not None:
+        text = Text("nothing would be written", style="dim italic")
+        if plan is not None and plan.changed:
+            text = Text()
             for line in plan.diff().splitlines():
                 style = ""
                 if line.startswith(("+++", "---")):
