@@ -80,7 +80,9 @@ def choose_backend() -> tuple[keyring_backend.KeyringBackend, bool]:
     if named is not None:
         chosen = named
     else:
-        candidates = keyring_backend.get_all_keyring()
+        # Asked afresh each time (keyring's own answer is cached for the process): the
+        # Secret Service may come up after the first look, e.g. in a TUI left running.
+        candidates = keyring_backend.get_all_keyring.__wrapped__()  # type: ignore[attr-defined]
         chosen = max(candidates, key=keyring_backend.by_priority, default=fail.Keyring())
     if isinstance(chosen, chainer.ChainerBackend):
         # The chainer reads from every backend, a plaintext one included: use only the
