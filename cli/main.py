@@ -219,7 +219,11 @@ def print_json(data: Any) -> None:
 
 
 def report_errors(resolution: Resolution) -> None:
-    """Errors go to stderr so a script reading stdout still sees them."""
+    """Errors go to stderr so a script reading stdout still sees them; so does a chosen
+    --env/--type that no layer names (a typo must not silently show the base)."""
+    for problem in resolution.warnings:
+        if problem.code == "activation" and problem.file is None:
+            print(f"confscope: {problem}", file=sys.stderr)
     errors = resolution.errors
     for problem in errors[:10]:
         print(f"confscope: {problem}", file=sys.stderr)

@@ -197,3 +197,9 @@ def test_a_schema_that_cannot_load_is_told_at_the_manifest_line(
     code, out, _ = run(capsys, "-C", str(tmp_path), "validate")
     assert code == 1
     assert out.startswith("confscope.toml:2:1: error: the schema file missing.py does not exist")
+
+
+def test_show_warns_of_an_environment_no_layer_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "-C", SAMPLES, "--env", "prodution", "show")
+    assert code == 0 and out
+    assert "'prodution' is not named by any layer's conditions" in err
