@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.loading import MAX_DEPTH, MAX_FILE_BYTES, parse_bytes, read_file
+from core.loading import MAX_FILE_BYTES, parse_bytes, read_file
 from core.model import MAPPING, SEQUENCE, Encrypted, Node
+from core.yamlcases import MAX_DEPTH
 
 
 def codes(problems: list) -> list[str]:
