@@ -32,19 +32,16 @@ and described in `Context.changes`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
-from core.context import NO_TYPE, SECRET_NAME, Context
+from core.conditions import as_list, own_checks
+from core.context import NO_TYPE, Context
 from core.metadata import (
-    CONDITION_KEYS,
-    INVALID,
     layer_file,
     metadata_node,
 )
 from core.model import METADATA_KEY, SEQUENCE, LayerFile, Node, Problem, Verdict
-from core.patterns import compile_user_regex
 from core.words import did_you_mean
 
 # Context and layer_file are read here by the engine's callers: one import for all.
@@ -104,110 +101,6 @@ def merge_order(layers: Sequence[LayerFile]) -> list[LayerFile]:
     so ``zip(merge_order(layers), verdicts)`` pairs each layer with its verdict.
     """
     return _prepare(layers)[0]
-
-
-def _as_list(value: Any) -> list[str] | None:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    return None
-
-
-def _wanted(values: list[str]) -> str:
-    if len(values) == 1:
-        return f"'{values[0]}'"
-    return f"one of [{', '.join(values)}]"
-
-
-def _check_choice(label: str, actual: str | None, wanted: Any, key: str) -> tuple[bool, str]:
-    values = _as_list(wanted)
-    if values is None:
-        return False, f"condition '{key}' cannot be evaluated (see problems)"
-    if actual is not None and actual in values:
-        also = "" if len(values) == 1 else f", one of [{', '.join(values)}]"
-        return True, f"{label} is '{actual}'{also}"
-    shown = "not set" if actual is None else f"'{actual}'"
-    return False, f"{label} is {shown}; condition wants {_wanted(values)}"
-
-
-def _check_env(name: str, spec: Any, env: Mapping[str, str]) -> tuple[bool, str]:
-    actual = env.get(name)
-    hidden = SECRET_NAME(name)
-    shown = "" if actual is None or hidden else f" '{actual}'"
-    if spec == "present":
-        if actual is not None:
-            return True, f"{name} is present"
-        return False, f"{name} is not set; condition wants it present"
-    if spec == "absent":
-        if actual is None:
-            return True, f"{name} is not set"
-        return False, f"{name} is set; condition wants it absent"
-    if isinstance(spec, str):
-        if actual == spec:
-            return True, f"{name} is '{spec}'"
-        if actual is None:
-            return False, f"{name} is not set; condition wants '{spec}'"
-        if hidden:
-            return False, f"{name} has another value (hidden); condition wants '{spec}'"
-        return False, f"{name} is '{actual}'; condition wants '{spec}'"
-    if isinstance(spec, Mapping) and isinstance(spec.get("regex"), str) and len(spec) == 1:
-        pattern: str = spec["regex"]
-        compiled, _error = compile_user_regex(pattern)
-        if compiled is None:
-            return False, f"the condition on {name} cannot be evaluated (see problems)"
-        matched = actual is not None and compiled.search(actual) is not None
-        if matched:
-            return True, f"{name}{shown} matches /{pattern}/"
-        if actual is None:
-            return False, f"{name} is not set; condition wants a match for /{pattern}/"
-        if hidden:
-            return False, f"{name} does not match /{pattern}/"
-        return False, f"{name} is '{actual}'; condition wants a match for /{pattern}/"
-    return False, f"the condition on {name} cannot be evaluated (see problems)"
-
-
-def _check_platform(platform: str, wanted: Any) -> tuple[bool, str]:
-    values = _as_list(wanted)
-    if values is None:
-        return False, "condition 'platform' cannot be evaluated (see problems)"
-    for value in values:
-        if platform.startswith(value):
-            return True, f"platform '{platform}' matches {value}"
-    return False, f"platform is '{platform}'; condition wants {_wanted(values)}"
-
-
-def _own_checks(layer: LayerFile, context: Context) -> list[tuple[bool, str]]:
-    """Every condition except `requires`, in the order they are documented."""
-    conditions = layer.conditions
-    checks: list[tuple[bool, str]] = []
-    for text in conditions.get(INVALID) or ():
-        checks.append((False, f"{text} cannot be evaluated (see problems)"))
-    if "environment" in conditions:
-        checks.append(
-            _check_choice(
-                "environment", context.environment, conditions["environment"], "environment"
-            )
-        )
-    if "override_type" in conditions:
-        checks.append(
-            _check_choice(
-                "override type", context.override_type, conditions["override_type"], "override_type"
-            )
-        )
-    if "env" in conditions:
-        env_specs = conditions["env"]
-        if isinstance(env_specs, Mapping):
-            for name, spec in env_specs.items():
-                checks.append(_check_env(str(name), spec, context.env))
-        else:
-            checks.append((False, "condition 'env' cannot be evaluated (see problems)"))
-    if "platform" in conditions:
-        checks.append(_check_platform(context.platform, conditions["platform"]))
-    for key in conditions:
-        if key not in CONDITION_KEYS and key != INVALID:
-            checks.append((False, f"unknown condition '{key}' cannot be evaluated"))
-    return checks
 
 
 def _requires_nodes(layer: LayerFile) -> list[Node | None]:
@@ -381,7 +274,7 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
     for i, layer in enumerate(ordered):
         if layer.is_base or "requires" not in layer.conditions:
             continue
-        names = _as_list(layer.conditions["requires"])
+        names = as_list(layer.conditions["requires"])
         if names is None:
             unusable[i] = True
             continue
@@ -441,7 +334,7 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
             if layer.is_base:
                 active[i] = layer.name not in context.force_off
                 continue
-            checks = _own_checks(layer, context)
+            checks = own_checks(layer, context)
             if unusable[i]:
                 checks.append((False, "condition 'requires' cannot be evaluated (see problems)"))
             for name in requires[i]:

@@ -1,8 +1,9 @@
 """Reading one YAML file into a tree of positioned nodes, fast and without surprises.
 
 The reader walks libyaml's event stream (through `ruamel.yaml.clib`) and builds
-`Node`s itself (core/building.py, with the rare cases in core/yamlcases.py): that is an order of magnitude faster than a round-trip load and keeps
-the line and column of every key and value. Round-trip loading stays for writing
+`Node`s itself (core/building.py, the rare cases in core/yamlcases.py): that is an
+order of magnitude faster than a round-trip load and keeps the line and column of
+every key and value. Round-trip loading stays for writing
 files back. Whatever is wrong with a file becomes a `Problem`; as much of the tree as
 could be read is kept, so a layer with a syntax error low down still shows its
 metadata and its good keys.
