@@ -217,19 +217,3 @@ def test_each_document_of_a_multi_document_file_is_its_own_layer(
     assert app.read_text().endswith("x: 5\n...\n")
     code, out, _ = run(capsys, "-C", str(tmp_path), "why", "y.z")
     assert out.startswith("y.z = 7")
-
-
-def test_a_sops_file_is_left_to_the_secrets_commands(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = (
-        "db:\n  host: localhost\n  password: ENC[AES256_GCM,data:AAAA,iv:BBBB,tag:CCCC,type:str]\n"
-        "sops:\n  mac: ENC[AES256_GCM,data:DDDD,iv:EEEE,tag:FFFF,type:str]\n"
-        "  lastmodified: '2026-01-01T00:00:00Z'\n  version: 3.11.0\n"
-    )
-    (tmp_path / "base.yml").write_text(text)
-    code, _, err = run(capsys, "-C", str(tmp_path), "set", "db.host", "db.internal")
-    assert code == 1 and "sops file" in err and "secrets set" in err
-    code, _, err = run(capsys, "-C", str(tmp_path), "unset", "db.host")
-    assert code == 1 and "sops file" in err
-    assert (tmp_path / "base.yml").read_text() == text

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
 from core.editing.rendering import InputError, parse_input
+from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
 from core.editing.source import same_version
 from core.editing.splicing import ValueHook
 from core.interpolation import expand
@@ -48,13 +49,13 @@ def _checked(plan: EditPlan | Problem, layer: LayerFile) -> EditPlan | Problem:
     )
 
 
-def _sops_file(layer: LayerFile, path: KeyPath) -> Problem | None:
-    """A sops file's MAC covers its values: a plain edit would break `sops decrypt`."""
+def _sops_directive(layer: LayerFile, path: KeyPath) -> Problem | None:
+    """`!unset` is confscope's tag; sops would keep it as a plain null inside its MAC."""
     if layer.sops is None:
         return None
     return _refuse(
-        f"{layer.display} is a sops file whose MAC covers every value; edit it with"
-        " 'confscope secrets set'",
+        f"{layer.display} is a sops file; write '{format_path(path)}: !unset' in a plain"
+        " layer above it, or remove the definition (without --directive)",
         path,
         layer.display,
     )
@@ -191,8 +192,13 @@ def prepare_set(
     layer: str | None = None,
     as_string: bool = False,
     hook: ValueHook | None = None,
+    identities: Identities | None = None,
 ) -> EditPlan | Problem:
-    """Plan `key = text` in the chosen layer, refusing what the schema or the file forbid."""
+    """Plan `key = text` in the chosen layer, refusing what the schema or the file forbid.
+
+    In a sops file the value is re-encrypted with the file's data key (or left plain
+    where the file's rules say so) and the MAC recomputed; `identities` finds the age
+    keys (default: sops' variables, then the OS keyring)."""
     path = parse_path(key)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
@@ -204,6 +210,7 @@ def prepare_set(
     current = resolution.get(path)
     if (
         hook is None
+        and target.sops is None
         and current is not None
         and current.layer == target.name
         and isinstance(current.value, Encrypted)
@@ -214,14 +221,15 @@ def prepare_set(
             current.file,
             current.line,
         )
-    refusal = _duplicate(resolution, path, target) or (
-        _sops_file(target, path) if hook is None else None
-    )
+    refusal = _duplicate(resolution, path, target)
     if refusal is not None:
         return refusal
     message = schema_problem(config, resolution, path, value)
     if message is not None:
-        return _refuse(f"the schema refuses {text!r}: {message}", path, target.display)
+        shown = "the new value" if target.sops is not None else repr(text)
+        return _refuse(f"the schema refuses {shown}: {message}", path, target.display)
+    if target.sops is not None and hook is None:
+        return _checked(plan_sops_set(target, path, value, identities), target)
     plan = plan_set(
         target.path,
         target.display,
@@ -242,6 +250,7 @@ def prepare_unset(
     *,
     layer: str | None = None,
     directive: bool = False,
+    identities: Identities | None = None,
 ) -> EditPlan | Problem:
     """Plan taking `key`'s definition out of a layer, or writing `key: !unset` there."""
     path = parse_path(key)
@@ -250,9 +259,13 @@ def prepare_unset(
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
-    refusal = _duplicate(resolution, path, target) or _sops_file(target, path)
+    refusal = _duplicate(resolution, path, target) or (
+        _sops_directive(target, path) if directive else None
+    )
     if refusal is not None:
         return refusal
+    if target.sops is not None:
+        return _checked(plan_sops_remove(target, path, identities), target)
     if directive:
         plan = plan_unset_directive(
             target.path,

@@ -27,15 +27,24 @@ def set_value(
 ) -> bool:
     """Change one value (re-encrypted with the file's data key); False if unchanged."""
     opened, text, raw = open_file(file, identities)
+    result = set_text(text, opened, path, value, str(file))
+    if result is None:
+        return False
+    write_atomic(file, result, raw)
+    return True
+
+
+def set_text(text: str, opened: Opened, path: KeyPath, value: Any, file: str) -> str | None:
+    """`text` (the opened sops file) with `path` set to `value`, proven to read back;
+    None when it already holds that value. Nothing is written: the caller writes."""
     doc, unlocked = opened.doc, opened.unlocked
     index = next((i for i, leaf in enumerate(doc.leaves) if leaf.path == path), None)
     new = to_plain(value)
     if index is None:
-        _add(file, opened, text, raw, path, new)
-        return True
+        return _add(file, opened, text, path, new)
     leaf = doc.leaves[index]
     if new == opened.plains[index]:
-        return False
+        return None
     if new is not None and new.value != "" and unlocked.decider.encrypts(leaf.keys):
         replacement = _quoted(unlocked.cipher.seal(new, leaf.aad), leaf)
     else:
@@ -53,16 +62,16 @@ def set_value(
     for key, new_text in ((("lastmodified",), f'"{lastmodified}"'), (("mac",), sealed_mac)):
         spot = doc.meta_leaves.get(key)
         if spot is None:
-            raise SecretsError(f"its sops: block has no {key[0]}", str(file))
+            raise SecretsError(f"its sops: block has no {key[0]}", file)
         edits.append((spot.start, spot.end, new_text))
     result = splice(text, edits)
-    _prove_one_change(result, opened, index, new, sealed_mac, lastmodified, str(file))
-    write_atomic(file, result, raw)
-    return True
+    _prove_one_change(result, opened, index, new, sealed_mac, lastmodified, file)
+    return result
 
 
-def _touch(text: str, opened: Opened, file: str) -> str:
-    """`text` with lastmodified and a MAC over its leaves as they now stand."""
+def retouch(text: str, opened: Opened, file: str) -> str:
+    """`text` with lastmodified and a MAC over its leaves as they now stand (after an
+    edit of the text that kept every value's ciphertext, such as a removal)."""
     doc = parse(text, file)
     unlocked = opened.unlocked
     lastmodified = meta.now()
@@ -86,14 +95,12 @@ def _touch(text: str, opened: Opened, file: str) -> str:
     return splice(text, edits)
 
 
-def _add(
-    file: Path, opened: Opened, text: str, raw: bytes, path: KeyPath, new: Plain | None
-) -> None:
+def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None) -> str:
     """Add a missing key under a block mapping that has at least one scalar value,
     indented like that value's key; missing mappings on the way are created."""
     from core.model import format_path
 
-    doc, unlocked, name = opened.doc, opened.unlocked, str(file)
+    doc, unlocked, name = opened.doc, opened.unlocked, file
     dotted = format_path(path)
     if any(leaf.path[: len(path)] == path for leaf in doc.leaves):
         raise SecretsError(f"{dotted} is a mapping or a list, not one value", name)
@@ -153,7 +160,7 @@ def _add(
         if text[at - 1 : at] == "\r":
             at -= 1
         added = text[:at] + newline + block + text[at:]
-    result = _touch(added, opened, name)
+    result = retouch(added, opened, name)
     try:
         from core.secrets.sopsfile import Unlocked, open_document
 
@@ -166,7 +173,7 @@ def _add(
         ) from None
     if not any(leaf.path == path for leaf in check.doc.leaves):
         raise SecretsError(f"{dotted} could not be placed in the file; nothing was written", name)
-    write_atomic(file, result, raw)
+    return result
 
 
 def _prove_one_change(

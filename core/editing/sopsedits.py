@@ -1,0 +1,187 @@
+"""Edits of a sops file: the value re-encrypted with the file's data key, the MAC kept valid.
+
+The editing path (`core.editing.requests`) hands a sops layer here. The byte-level work
+is `core.secrets.setting` (the one sops writer: the value's line, `lastmodified` and
+`mac` change, nothing else; a removal keeps every other ciphertext and recomputes the
+MAC). What comes back is an ordinary `EditPlan`, so the conflict check, the dry-run diff
+(ciphertext lines only) and the atomic write are the editing engine's own. Plaintext
+exists only in memory: the plan holds the file's new bytes, which are ciphertext
+wherever the file's rules encrypt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from core.editing.planning import EditPlan, plan_remove
+from core.editing.rendering import render_inline
+from core.editing.source import Source, read
+from core.editing.splicing import Splice
+from core.model import KeyPath, LayerFile, Problem, format_path
+
+Identities = Callable[[Sequence[str]], list[str]]
+
+
+def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
+    return Problem(
+        severity="error",
+        message=message,
+        path=format_path(path),
+        file=display,
+        line=line,
+        column=1 if line else None,
+        code="edit",
+    )
+
+
+def _identities(given: Identities | None) -> Identities:
+    if given is not None:
+        return given
+    from core.secrets.identities import identities
+
+    return identities
+
+
+def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
+    """The file opened with a key at hand, or the refusal naming file, key and recipients."""
+    from core.secrets import metadata as meta
+    from core.secrets.sopsfile import SecretsError, open_document, parse, unlock
+
+    display, dotted = source.display, format_path(path)
+    try:
+        doc = parse(source.text, display)
+        if doc.metadata is None:
+            return _refuse(f"{display} has no sops: block", display, path)
+        try:
+            recipients = list(meta.from_block(doc.metadata).recipients)
+        except meta.MetadataError as error:
+            return _refuse(f"{display}: {error}", display, path)
+        shown = ", ".join(recipients) or "none"
+        try:
+            found = _identities(identities)(recipients)
+            unlocked = unlock(doc.metadata, found, display)
+        except Exception as error:  # no keyring, locked collection, wrong key: one sentence
+            reason = getattr(error, "message", None) or str(error)
+            return _refuse(
+                f"cannot edit {dotted} in {display}: no key at hand opens it (recipients:"
+                f" {shown}): {reason}; nothing was written",
+                display,
+                path,
+            )
+        return open_document(doc, unlocked, display)
+    except SecretsError as error:
+        return _refuse(
+            f"cannot edit {dotted}: {error}; nothing was written", display, path, error.line
+        )
+
+
+def _changed_span(before: str, after: str) -> Splice:
+    """The smallest splice turning `before` into `after` (for the plan's record)."""
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end_b, end_a = len(before), len(after)
+    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
+        end_b -= 1
+        end_a -= 1
+    return Splice(start, end_b, after[start:end_a])
+
+
+def _plan(
+    source: Source,
+    action: Any,
+    path: KeyPath,
+    layer: str,
+    after: str,
+    line: int,
+    description: str,
+) -> EditPlan:
+    return EditPlan(
+        action,
+        path,
+        layer,
+        source.path,
+        source.display,
+        source.stamp,
+        source.data,
+        source.encode(after),
+        source.mode,
+        _changed_span(source.text, after),
+        line,
+        f"{description} {source.display}:{line}",
+    )
+
+
+def _line_of(leaves: Sequence[Any], path: KeyPath, text: str) -> int:
+    for leaf in leaves:
+        if leaf.path == path:
+            return int(text.count("\n", 0, leaf.start) + 1)
+    return 1
+
+
+def plan_sops_set(
+    layer: LayerFile, path: KeyPath, value: Any, identities: Identities | None = None
+) -> EditPlan | Problem:
+    """`path = value` in the sops file of `layer`, encrypted if its rules say so."""
+    from core.secrets.setting import set_text
+    from core.secrets.sopsfile import SecretsError
+
+    source = read(layer.path, layer.display)
+    if isinstance(source, str):
+        return _refuse(source, layer.display, path)
+    opened = _open(source, path, identities)
+    if isinstance(opened, Problem):
+        return opened
+    try:
+        after = set_text(source.text, opened, path, value, source.display)
+    except SecretsError as error:
+        return _refuse(f"{error}; nothing was written", source.display, path, error.line)
+    encrypted = opened.unlocked.encrypts(path) and value is not None and value != ""
+    shown = "<encrypted>" if encrypted else render_inline(value)
+    description = f"set {format_path(path)} = {shown} in"
+    if after is None:
+        line = _line_of(opened.doc.leaves, path, source.text)
+        return _plan(source, "set", path, layer.name, source.text, line, description)
+    from core.secrets.sopsfile import parse
+
+    line = _line_of(parse(after, source.display).leaves, path, after)
+    return _plan(source, "set", path, layer.name, after, line, description)
+
+
+def plan_sops_remove(
+    layer: LayerFile, path: KeyPath, identities: Identities | None = None
+) -> EditPlan | Problem:
+    """Take `path` out of the sops file of `layer`; the other values keep their
+    ciphertext, and `lastmodified` and the MAC are recomputed over what is left."""
+    from core.secrets import metadata as meta
+    from core.secrets.setting import retouch
+    from core.secrets.sopsfile import SecretsError, Unlocked, open_document, parse
+
+    source = read(layer.path, layer.display)
+    if isinstance(source, str):
+        return _refuse(source, layer.display, path)
+    opened = _open(source, path, identities)
+    if isinstance(opened, Problem):
+        return opened
+    removal = plan_remove(
+        layer.path, layer.display, path, layer=layer.name, loaded=layer, document=layer.document
+    )
+    if isinstance(removal, Problem):
+        return removal
+    try:
+        removed = removal.after.decode(source.encoding)
+        after = retouch(removed, opened, source.display)
+        reread = parse(after, source.display)
+        fresh = Unlocked(meta.from_block(reread.metadata), opened.unlocked.data_key, source.display)
+        open_document(reread, fresh, source.display)
+    except (SecretsError, meta.MetadataError) as error:
+        return _refuse(
+            f"the rewritten file would not open ({error}); nothing was written",
+            source.display,
+            path,
+            removal.line,
+        )
+    description = removal.description.rsplit(" ", 1)[0]
+    return _plan(source, "remove", path, layer.name, after, removal.line, description)
