@@ -53,18 +53,59 @@ def register(commands: Any) -> None:
     )
     update.add_argument("file", metavar="FILE")
     update.add_argument("--age", action="append", default=[], metavar="R")
+
+    encrypt_value = actions.add_parser(
+        "encrypt-value",
+        help="encrypt the file that holds a plaintext secret KEY, per its .sops.yaml rule",
+    )
+    encrypt_value.add_argument("key", metavar="KEY", help="dotted key path, list items as [i]")
+    encrypt_value.add_argument("--layer", help="the active layer (default: the one that won)")
+    encrypt_value.add_argument(
+        "--dry-run", action="store_true", help="print the diff (old values hidden); write nothing"
+    )
     secrets.set_defaults(standalone=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from core.secrets.sopsfile import SecretsError
 
+    if args.secrets_command == "encrypt-value":
+        return _encrypt_value(args)
     file = Path(args.directory) / args.file
     try:
         return _ACTIONS[args.secrets_command](file, args)
     except SecretsError as error:
         print(f"confscope: {error}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _encrypt_value(args: argparse.Namespace) -> int:
+    """The one command here that needs the config set: KEY names a value, not a file."""
+    from cli.main import UsageError, _carry_out, resolve, what_if
+    from core.configset import ConfigSet
+    from core.editing import prepare_encrypt
+    from core.model import Problem
+
+    root = Path(args.directory)
+    if not root.is_dir():
+        raise UsageError(f"config set directory {root} does not exist")
+    config = ConfigSet(root, trust_schema=args.trust)
+    plan = prepare_encrypt(config, resolve(config, what_if(args)), args.key, layer=args.layer)
+    if args.dry_run and not isinstance(plan, Problem):
+        sys.stdout.write(_hidden_old_lines(plan.diff()))
+        return EXIT_OK
+    return _carry_out(plan, dry_run=False)
+
+
+def _hidden_old_lines(diff: str) -> str:
+    """The diff with the removed lines' values hidden: they are the plaintext secrets."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("-") and not line.startswith("---"):
+            key, colon, _ = line.partition(":")
+            line = f"{key}: <hidden>\n" if colon and "#" not in key else "-<hidden>\n"
+        out.append(line)
+    return "".join(out)
 
 
 def _bytes(file: Path) -> bytes:

@@ -6,9 +6,11 @@ bytes and nothing else, then re-reads the file to prove only the intended path c
 - `prepare_set` / `prepare_unset`: an edit as a user asks for it (key, value, layer),
   checked against the schema; they return an `EditPlan` or a `Problem`.
 - `plan_set` / `plan_remove` / `plan_unset_directive`: the same on one file.
+- `prepare_encrypt`: a plaintext secret's file encrypted per its `.sops.yaml` rule.
 - `write_plan`: write a plan if its file is unchanged since; `undo_plan` reverses one.
 """
 
+from core.editing.encrypting import prepare_encrypt
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
 from core.editing.requests import prepare_set, prepare_unset
 from core.editing.source import FileStamp
@@ -24,6 +26,7 @@ __all__ = [
     "plan_remove",
     "plan_set",
     "plan_unset_directive",
+    "prepare_encrypt",
     "prepare_set",
     "prepare_unset",
     "undo_plan",

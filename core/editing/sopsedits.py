@@ -76,7 +76,7 @@ def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
         )
 
 
-def _changed_span(before: str, after: str) -> Splice:
+def changed_span(before: str, after: str) -> Splice:
     """The smallest splice turning `before` into `after` (for the plan's record)."""
     start = 0
     limit = min(len(before), len(after))
@@ -108,7 +108,7 @@ def _plan(
         source.data,
         source.encode(after),
         source.mode,
-        _changed_span(source.text, after),
+        changed_span(source.text, after),
         line,
         f"{description} {source.display}:{line}",
     )

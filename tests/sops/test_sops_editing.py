@@ -183,3 +183,48 @@ def test_plaintext_never_reaches_the_disk_through_set(tools: Tools, tmp_path: Pa
                 for needle in needles:
                     assert needle not in data, f"{needle!r} found in {dirpath}/{name}"
     assert searched >= 4
+
+
+PLAIN_LAYER = "database:\n  host: db.internal\n  password: {password}\napi_key: {api_key}\n"
+
+
+def make_plain_set(tools: Tools) -> tuple[Path, dict[str, str]]:
+    root = tools.cwd
+    values = {name: f"{name}-{secrets.token_hex(8)}" for name in ("password", "api_key")}
+    (root / "confscope.toml").write_text(MANIFEST + "secret_keys = '(?i)(password|api_key)$'\n")
+    (root / "base.yml").write_text(BASE)
+    (root / ".sops.yaml").write_text(RULES.format(recipient=tools.key.recipient))
+    file = root / "secrets.yml"
+    file.write_text(PLAIN_LAYER.format(**values))
+    return file, values
+
+
+def test_encrypt_value_turns_the_flagged_file_into_a_sops_file(tools: Tools) -> None:
+    file, values = make_plain_set(tools)
+    code, out, _ = confscope(tools, "validate")
+    assert "plaintext" in out.lower() or code == 1
+    code, out, err = confscope(tools, "secrets", "encrypt-value", "database.password", "--dry-run")
+    assert code == 0, err
+    assert values["password"] not in out and values["api_key"] not in out and "ENC[" in out
+    assert values["password"] in file.read_text()
+    code, out, err = confscope(tools, "secrets", "encrypt-value", "database.password")
+    assert code == 0, err
+    assert values["password"] not in out + err
+    text = file.read_text()
+    assert values["password"] not in text and values["api_key"] not in text
+    assert "host: db.internal" in text  # the rule's encrypted_regex leaves it readable
+    data = decrypted(tools)
+    assert data["database"] == {"host": "db.internal", "password": values["password"]}
+    code, _, err = confscope(tools, "secrets", "encrypt-value", "database.password")
+    assert code == 1 and "sops file already" in err
+
+
+def test_encrypt_value_refuses_when_the_rule_would_leave_it_plain(tools: Tools) -> None:
+    file, _ = make_plain_set(tools)
+    before = file.read_bytes()
+    code, _, err = confscope(tools, "secrets", "encrypt-value", "database.host")
+    assert code == 1 and "database.host" in err and "encrypted_regex" in err
+    (tools.cwd / ".sops.yaml").unlink()
+    code, _, err = confscope(tools, "secrets", "encrypt-value", "database.password")
+    assert code == 1 and "no .sops.yaml creation rule" in err and "secrets.yml" in err
+    assert file.read_bytes() == before
