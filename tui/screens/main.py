@@ -35,6 +35,7 @@ from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.line_log import open_line_log
 from tui.screens.panelled import PanelledScreen
 from tui.screens.trust import TrustQuestion
+from tui.secretactions import SECRET_BINDINGS, SecretActions
 from tui.view import View, filter_paths, resolve_view
 from tui.whatif import cycle
 from tui.widgets.config_tree import ConfigTree
@@ -45,7 +46,7 @@ from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
 
 
-class MainScreen(EditActions, PanelledScreen):
+class MainScreen(SecretActions, EditActions, PanelledScreen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#tree"
     COMMANDS = {GoToKeyProvider}
@@ -89,6 +90,7 @@ class MainScreen(EditActions, PanelledScreen):
         Binding(
             "p", "focus_panel('problems')", "Focus problems", show=False, id="main.focus_problems"
         ),
+        *SECRET_BINDINGS,
     ]
 
     @dataclass
