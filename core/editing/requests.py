@@ -228,7 +228,7 @@ def prepare_set(
     if message is not None:
         shown = "the new value" if target.sops is not None else repr(text)
         return _refuse(f"the schema refuses {shown}: {message}", path, target.display)
-    if target.sops is not None and hook is None:
+    if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
         return _checked(plan_sops_set(target, path, value, identities), target)
     plan = plan_set(
         target.path,

@@ -228,3 +228,34 @@ def test_encrypt_value_refuses_when_the_rule_would_leave_it_plain(tools: Tools) 
     code, _, err = confscope(tools, "secrets", "encrypt-value", "database.password")
     assert code == 1 and "no .sops.yaml creation rule" in err and "secrets.yml" in err
     assert file.read_bytes() == before
+
+
+def test_the_engine_plans_with_given_identities_and_refuses_a_stale_file(tools: Tools) -> None:
+    from core.configset import ConfigSet
+    from core.editing import prepare_set, undo_plan, write_plan
+    from core.editing.planning import EditPlan
+
+    file, values = make_set(tools)
+    config = ConfigSet(tools.cwd)
+    resolution = config.resolve(config.context())
+    plan = prepare_set(
+        config, resolution, "api_key", "rotated-api-key", identities=tools.key.identities
+    )
+    assert isinstance(plan, EditPlan), plan
+    assert b"rotated-api-key" not in plan.after and "rotated-api-key" not in plan.description
+    result = write_plan(plan)
+    assert result.written, result.problem
+    assert decrypted(tools)["api_key"] == "rotated-api-key"
+    undo = undo_plan(result)
+    assert undo is not None and write_plan(undo).written
+    assert decrypted(tools)["api_key"] == values["api_key"]  # undo gives back a valid file
+    file.write_bytes(file.read_bytes() + b"# touched\n")  # the resolution is out of date
+    stale = prepare_set(config, resolution, "api_key", "x-1", identities=tools.key.identities)
+    assert not isinstance(stale, EditPlan) and "changed on disk" in stale.message
+    fresh = config.resolve(config.context())
+    plan = prepare_set(config, fresh, "api_key", "x-2", identities=tools.key.identities)
+    assert isinstance(plan, EditPlan), plan
+    file.write_bytes(file.read_bytes() + b"# touched\n")
+    outcome = write_plan(plan)
+    assert not outcome.written and outcome.problem is not None
+    assert "changed on disk" in outcome.problem.message
