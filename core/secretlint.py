@@ -36,7 +36,7 @@ def _message(shown: str, file: str, others: list[str]) -> str:
     reused = f" (and reused as {', '.join(others)})" if others else ""
     return (
         f"{shown} is stored in plain text in {file}{reused}; encrypt it with"
-        " 'confscope secrets encrypt' or read it from an environment variable"
+        f" 'confscope secrets encrypt-value {shown}' or read it from an environment variable"
     )
 
 

@@ -480,7 +480,8 @@ def test_plaintext_secrets() -> None:
     assert (first.file, first.line, first.layer) == ("overrides/x.yml", 2, "x")
     assert first.message == (
         "database.password is stored in plain text in overrides/x.yml; encrypt it with"
-        " 'confscope secrets encrypt' or read it from an environment variable"
+        " 'confscope secrets encrypt-value database.password' or read it from an"
+        " environment variable"
     )
     assert all("hunter2" not in p.message and "changeme" not in p.message for p in problems)
 
