@@ -259,3 +259,22 @@ def test_the_engine_plans_with_given_identities_and_refuses_a_stale_file(tools: 
     outcome = write_plan(plan)
     assert not outcome.written and outcome.problem is not None
     assert "changed on disk" in outcome.problem.message
+
+
+def test_a_comment_left_by_a_removal_is_sealed_for_its_new_place(tools: Tools) -> None:
+    """Without a regex rule sops encrypts comments too, bound to their collection."""
+    root = tools.cwd
+    (root / "confscope.toml").write_text('base = ["secrets.yml"]\n')
+    (root / ".sops.yaml").write_text(
+        f"creation_rules:\n  - path_regex: .*\\.yml$\n    age: {tools.key.recipient}\n"
+    )
+    file = root / "secrets.yml"
+    file.write_text("# top\na:\n  # about b\n  b: 1\n  # about c\n  c: two\nz: 9\n")
+    tools.sops("encrypt", "--in-place", "secrets.yml")
+    assert "about c" not in file.read_text()
+    for step in (("unset", "a.c"), ("unset", "a.b")):
+        code, _, err = confscope(tools, *step)
+        assert code == 0, err
+    result = tools.sops("decrypt", "secrets.yml")
+    assert "unencrypted comment" not in result.stderr, result.stderr
+    assert "ENC[" not in result.stdout and "z: 9" in result.stdout
