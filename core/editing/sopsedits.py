@@ -63,9 +63,10 @@ def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
             unlocked = unlock(doc.metadata, found, display)
         except Exception as error:  # no keyring, locked collection, wrong key: one sentence
             reason = getattr(error, "message", None) or str(error)
+            named = any(recipient in reason for recipient in recipients)
+            who = "" if named else f" (recipients: {shown})"
             return _refuse(
-                f"cannot edit {dotted} in {display}: no key at hand opens it (recipients:"
-                f" {shown}): {reason}; nothing was written",
+                f"cannot edit {dotted} in {display}{who}: {reason}; nothing was written",
                 display,
                 path,
             )
