@@ -81,7 +81,7 @@ def prepare_encrypt(
             f"{display} changed on disk since it was loaded; reload and try again", path, display
         )
     try:
-        after = encrypt_text(source.text, target.path)
+        after = encrypt_text(source.text, display, rule.age, rule.rules)
     except SecretsError as error:
         return _refuse(f"cannot encrypt {display}: {error.message}", path, display)
     return EditPlan(

@@ -236,6 +236,8 @@ def test_the_engine_plans_with_given_identities_and_refuses_a_stale_file(tools: 
     from core.editing.planning import EditPlan
 
     file, values = make_set(tools)
+    for name, value in tools.env().items():  # resolving decrypts: no OS keyring here either
+        tools.env_patch.setenv(name, value)
     config = ConfigSet(tools.cwd)
     resolution = config.resolve(config.context())
     plan = prepare_set(

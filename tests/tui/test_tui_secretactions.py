@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.secrets.operations import encrypt_text
+from core.secrets.operations import encrypt
 from tests.sops.sops_tools import AgeKey, new_key, sops_path
 from tests.tui.driver import Running, running
 from tui.commands import main_screen_commands
@@ -47,7 +47,7 @@ def make_set(root: Path, key: AgeKey, *, encrypted: bool = True) -> Path:
     file = root / "secrets.yml"
     file.write_text(SECRETS)
     if encrypted:
-        file.write_text(encrypt_text(SECRETS, file))
+        file.write_text(encrypt(file))
     return file
 
 
