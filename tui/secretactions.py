@@ -201,15 +201,23 @@ def _carry_out(
     screen: MainScreen, action: str, file: Path, display: str, extra: list[str] | None
 ) -> str:
     """Run one action; a refusal comes back as text starting with '!'."""
+    from core.editing.source import current_stamp
     from core.secrets import operations
+
+    def ours() -> None:  # the watcher then knows this write was the app's own
+        stamp, _data = current_stamp(file)
+        if stamp is not None:
+            screen.own_writes.record(file, stamp)
 
     if action == "rotate":
         operations.rotate(file)
+        ours()
         return f"{display}: new data key, every value re-encrypted"
     if action == "updatekeys":
         added, removed = operations.updatekeys(file, extra or [])
         if not added and not removed:
             return f"{display}: the recipients are already those"
+        ours()
         return f"{display}: recipients updated (+{len(added)} −{len(removed)})"
     from core.editing import prepare_encrypt, write_plan
     from core.model import Problem
@@ -219,7 +227,7 @@ def _carry_out(
     plan = prepare_encrypt(screen.config_set, view.resolution, extra[0], layer=extra[1])
     if isinstance(plan, Problem):
         return f"!{plan}"
-    result = write_plan(plan)
+    result = write_plan(plan, on_written=screen.own_writes.record)
     if result.problem is not None:
         return f"!{result.problem}"
     return f"encrypted {display} per its .sops.yaml rule"
