@@ -336,7 +336,7 @@ async def test_an_encrypted_value_is_refused_cleanly(edit_set: Path) -> None:
         screen = await open_dialog(run, "database.password")
         await run.wait_for(lambda: screen.error, "the refusal")
         assert "overrides/vault.yml" in screen.error
-        assert "confscope secrets set" in screen.error
+        assert "sops" in screen.error  # a fake sops file: refused, nothing written
         assert "Traceback" not in screen.error
         await run.pilot.press("escape")
         await run.wait_for(lambda: not isinstance(run.app.screen, EditScreen), "the close")
