@@ -1,10 +1,21 @@
-"""Fixtures for every test: a throwaway trust store, never the user's own."""
+"""Fixtures for every test: a throwaway trust store, never the user's own.
+
+Under CI the property tests draw the same examples every run (hypothesis' "ci"
+profile): a gate must not pass or fail by the luck of the draw. Locally they explore
+afresh each run, and what they find is kept in .hypothesis/ and replayed.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from core.trust import TrustStore, schema_code
 
