@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from core.trust import TrustStore, schema_code
+
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from core.trust import TrustStore, schema_code
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
 
