@@ -24,6 +24,7 @@ from tui.commands import binding_commands, main_screen_commands
 from tui.screens.edit import EditScreen
 from tui.screens.file_viewer import FileViewerScreen
 from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.keys import KeysScreen
 from tui.screens.main import MainScreen
 from tui.screens.matrix import MatrixChoice, MatrixScreen
 from tui.widgets.config_tree import ConfigTree
@@ -86,6 +87,7 @@ class ConfscopeApp(App[int]):
             ("tree", ConfigTree.BINDINGS),
             ("filter", FilterBar.BINDINGS),
             ("matrix", MatrixScreen.BINDINGS),
+            ("keys", KeysScreen.BINDINGS),
             ("file viewer", FileViewerScreen.BINDINGS),
             ("edit dialog", EditScreen.BINDINGS),
         ]

@@ -30,8 +30,10 @@ from core.whatif import WhatIf
 from tui.commands import GoToKeyProvider
 from tui.editor import edit_at
 from tui.render import LayerColours
+from tui.reveal import hide, toggle_reveal
 from tui.screens.edit_actions import EDIT_BINDINGS, EditActions
 from tui.screens.file_viewer import FileViewerScreen
+from tui.screens.keys import open_keys
 from tui.screens.line_log import open_line_log
 from tui.screens.panelled import PanelledScreen
 from tui.screens.trust import TrustQuestion
@@ -62,6 +64,8 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
         Binding("t", "next_override_type", "Next type", id="main.next_override_type"),
         Binding("f", "force_layer", "Force layer", id="main.force_layer"),
         Binding("m", "app.matrix", "Matrix", id="main.matrix"),
+        Binding("v", "reveal", "Reveal/hide secret", id="main.reveal"),
+        Binding("k", "keys", "Keys", id="main.keys"),
         Binding("x", "env_var", "Set env var", show=False, id="main.env_var"),
         Binding("R", "reset_what_if", "Reset what-if", show=False, id="main.reset_what_if"),
         Binding("r", "reload", "Reload", show=False, id="main.reload"),
@@ -252,6 +256,8 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
     @on(ConfigTree.PathHighlighted)
     def _path_highlighted(self, event: ConfigTree.PathHighlighted) -> None:
         self._detail_path = event.path
+        if event.path != self.config_tree.revealed:
+            hide(self, event.path)  # the cursor left the revealed secret
         self.query_one(DetailPane).follow(self.view, event.path)
 
     def _show_detail(self) -> None:
@@ -423,6 +429,12 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
             state = whatif.force_state(layer)
             self.notify(f"layer {layer}: " + (f"forced {state}" if state else "by its conditions"))
             self.set_whatif(whatif)
+
+    def action_reveal(self) -> None:
+        toggle_reveal(self)
+
+    def action_keys(self) -> None:
+        open_keys(self)
 
     def action_env_var(self) -> None:
         self.focus_return = self.focused

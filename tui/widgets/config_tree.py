@@ -80,6 +80,8 @@ class ConfigTree(Tree[Entry]):
         self.shown_paths: set[KeyPath] | None = None
         self.matched: set[KeyPath] = set()
         self._by_path: dict[KeyPath, TreeNode[Entry]] = {}
+        self.revealed: KeyPath | None = None
+        """The one secret shown in the clear, on request (the screen sets it)."""
 
     # -- what the screen calls -------------------------------------------------------
 
@@ -120,6 +122,16 @@ class ConfigTree(Tree[Entry]):
         if node is None or node.data is None or node.data.more:
             return None
         return node.data.path
+
+    def set_revealed(self, path: KeyPath | None) -> None:
+        """Show the secret at `path` in the clear (None: none), relabelling the nodes."""
+        before, self.revealed = self.revealed, path
+        for changed in {before, path} - {None, ()}:
+            assert changed is not None
+            node = self._by_path.get(changed)
+            merged = self.merged(changed)
+            if node is not None and merged is not None:
+                node.set_label(self.label_for(changed[-1], changed, merged))
 
     def expanded_paths(self) -> set[KeyPath]:
         return {path for path, node in self._by_path.items() if path and node.is_expanded}
@@ -263,7 +275,8 @@ class ConfigTree(Tree[Entry]):
         label = Text(no_wrap=True, end="")
         label.append(key_text(key), style=SEVERITY_STYLE[severity] if severity else "bold")
         label.append(": ")
-        label.append(value_text(node), style=value_style(node))
+        shown = value_text(node, reveal=path == self.revealed)
+        label.append(shown, style=value_style(node))
         if node.layer:
             label.append(" ")
             label.append_text(self.colours.badge(node.layer))

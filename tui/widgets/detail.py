@@ -16,6 +16,7 @@ from textual.widgets import Static
 from core.history import GitHistory, LineHistory, NodeHistory, node_history
 from core.merging import Removal
 from core.model import (
+    SCALAR,
     BEATEN,
     MERGED_OVER,
     NOTHING_BEATEN,
@@ -26,7 +27,7 @@ from core.model import (
     Problem,
     format_path,
 )
-from core.secrets.policy import Reveal, sealed_type
+from core.secrets.policy import Reveal, is_secret, sealed_type
 from tui.render import (
     SEVERITY_MARK,
     SEVERITY_STYLE,
@@ -37,6 +38,7 @@ from tui.render import (
     value_style,
     value_text,
 )
+from tui.reveal import environment_recipients, secret_text
 from tui.view import View
 
 LABEL_WIDTH = 11
@@ -76,6 +78,8 @@ class DetailPane(VerticalScroll):
         self._shown_at = 0.0
         self._pending: tuple[View | None, KeyPath | None] | None = None
         self._timer: Timer | None = None
+        self.revealed: KeyPath | None = None
+        """The secret shown in the clear, on request (the screen sets it)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
@@ -135,7 +139,22 @@ class DetailPane(VerticalScroll):
         )
         removal = view.removal_of(path)
         secret = view.resolution.secret_keys.on_path(path)
-        return describe(path, node, problems, below, self.colours, history, removal, secret)
+        revealed = path == self.revealed
+        lines = None
+        if node is not None and node.kind == SCALAR and is_secret(node):
+            lines = secret_text(view, node, revealed, environment_recipients())
+        return describe(
+            path,
+            node,
+            problems,
+            below,
+            self.colours,
+            history,
+            removal,
+            secret,
+            reveal=revealed,
+            secret_lines=lines,
+        )
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _find_history(self, history: GitHistory, view: View, path: KeyPath, node: Merged) -> None:
@@ -209,7 +228,12 @@ def describe(
     history: NodeHistory | None = None,
     removal: tuple[KeyPath, Removal] | None = None,
     secret: bool = False,
+    *,
+    reveal: bool = False,
+    secret_lines: Text | None = None,
 ) -> Text:
+    """The why pane's text for `path`: secrets masked unless `reveal`; `secret_lines`
+    (what is known of a secret value) among the value's rows."""
     text = Text()
     text.append(format_path(path) + "\n", style="bold underline")
     if removal is not None:
@@ -217,7 +241,7 @@ def describe(
     elif node is None:
         text.append("This key is not in the merged config.\n", style="italic")
     else:
-        _describe_node(text, node, colours, history)
+        _describe_node(text, node, colours, history, Reveal(reveal), secret_lines)
     if problems or problems_below:
         text.append("\nproblems\n", style="bold")
         for problem in problems:
@@ -242,10 +266,19 @@ def _origin(colours: LayerColours, layer: str, where: str) -> Text:
 
 
 def _describe_node(
-    text: Text, node: Merged, colours: LayerColours, history: NodeHistory | None
+    text: Text,
+    node: Merged,
+    colours: LayerColours,
+    history: NodeHistory | None,
+    policy: Reveal,
+    secret_lines: Text | None,
 ) -> None:
     """The winner and what it beat first (what a small pane must show), then the rest."""
-    shown = value_text(node, width=400) if node.kind else scalar_text(Reveal().scalar(node))
+    shown = (
+        value_text(node, width=400, reveal=policy.reveal)
+        if node.kind
+        else scalar_text(policy.scalar(node))
+    )
     _row(text, "value", shown, value_style(node))
     _row(text, "from", _origin(colours, node.layer, f"{node.file}:{node.line}:{node.column}"))
     if history is not None and history.winner is not None:
@@ -254,17 +287,19 @@ def _describe_node(
     merged = node.merged_over
     beaten = node.beaten
     if beaten:
-        _definitions(text, node, BEATEN, beaten, colours, "strike dim", changed)
+        _definitions(text, node, BEATEN, beaten, colours, "strike dim", changed, policy)
     if merged:
-        _definitions(text, node, MERGED_OVER, merged, colours, "", changed)
+        _definitions(text, node, MERGED_OVER, merged, colours, "", changed, policy)
     if not beaten and not merged:
         _row(text, BEATEN, NOTHING_BEATEN, "dim")
+    if secret_lines is not None:
+        text.append_text(secret_lines)
     _row(text, "type", type_name(node))
     _row(text, "directive", node.directive or "none", "" if node.directive else "dim")
     raw = node.node.value
     if isinstance(raw, str) and "$" in raw and raw != node.value:
-        _row(text, "written", str(raw), "dim")
-    policy = Reveal()
+        # The text before interpolation may hold the secret itself (a default value).
+        _row(text, "written", str(policy.value(node, raw)), "dim")
     if node.trace:
         text.append("\ninterpolation\n", style="bold")
         for read in node.trace:
@@ -317,9 +352,9 @@ def _definitions(
     colours: LayerColours,
     style: str,
     history: dict[Origin, LineHistory | None],
+    policy: Reveal,
 ) -> None:
     """One row per definition, highest priority first; the label on the first only."""
-    policy = Reveal()
     for index, definition in enumerate(reversed(definitions)):
         row = Text()
         row.append_text(colours.badge(definition.layer))
