@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from textual.binding import Binding
 from textual.widgets import Input
 
 from core.secrets.operations import encrypt
 from tests.secret_service import PROGRAMS, SecretService, clean_environment, require_programs
 from tests.tui.driver import Running, running
-from tui.app import ConfscopeApp
 from tui.screens.keys import NOT_HERE, UNUSED, KeysScreen
 from tui.screens.main import MainScreen
 
@@ -255,11 +255,15 @@ async def test_keys_screen_creates_and_imports_into_the_keyring(
         assert SECRET_VALUE not in shown_everywhere(run)
 
 
-def test_keys_screen_is_reachable_from_help_and_palette() -> None:
-    from textual.binding import Binding
-
-    for binding in MainScreen.BINDINGS + KeysScreen.BINDINGS:
-        assert isinstance(binding, Binding) and binding.id and binding.description
-    ids = {b.id for b in MainScreen.BINDINGS if isinstance(b, Binding)}
-    assert {"main.reveal", "main.keys"} <= ids
-    assert ConfscopeApp  # the app lists KeysScreen's bindings in help and the palette
+async def test_reveal_and_keys_are_in_the_palette_and_the_keys_screen_too(
+    tmp_path: Path, hermetic: dict[str, str]
+) -> None:
+    root = secret_set(tmp_path / "set", new_key(tmp_path, "other.txt")[0])
+    async with running(root) as run:
+        titles = {command.title for command in run.app.get_system_commands(run.screen)}
+        assert {"Reveal/hide secret", "Keys"} <= titles
+        screen = await open_keys(run)
+        titles = {command.title for command in run.app.get_system_commands(screen)}
+        for binding in KeysScreen.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id and binding.description
+            assert binding.description in titles

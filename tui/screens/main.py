@@ -64,8 +64,9 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
         Binding("t", "next_override_type", "Next type", id="main.next_override_type"),
         Binding("f", "force_layer", "Force layer", id="main.force_layer"),
         Binding("m", "app.matrix", "Matrix", id="main.matrix"),
-        Binding("v", "reveal", "Reveal/hide secret", id="main.reveal"),
-        Binding("k", "keys", "Keys", id="main.keys"),
+        # Not in the footer (it is full): the why pane names both keys where they apply.
+        Binding("v", "reveal", "Reveal/hide secret", show=False, id="main.reveal"),
+        Binding("k", "keys", "Keys", show=False, id="main.keys"),
         Binding("x", "env_var", "Set env var", show=False, id="main.env_var"),
         Binding("R", "reset_what_if", "Reset what-if", show=False, id="main.reset_what_if"),
         Binding("r", "reload", "Reload", show=False, id="main.reload"),
