@@ -130,7 +130,6 @@ class KeysScreen(PlainScreen[bool]):
         table = self.query_one(Table)
         table.add_columns("file", "recipient", "identity here")
         self._fill()
-        self.query_one("#keys-import", Input).display = False
         self._status("Looking for the identities (the keyring may ask to be unlocked)…")
         self._list()
 

@@ -16,10 +16,10 @@ from textual.widgets import Static
 from core.history import GitHistory, LineHistory, NodeHistory, node_history
 from core.merging import Removal
 from core.model import (
-    SCALAR,
     BEATEN,
     MERGED_OVER,
     NOTHING_BEATEN,
+    SCALAR,
     Definition,
     KeyPath,
     Merged,
@@ -79,6 +79,7 @@ class DetailPane(VerticalScroll):
         self._pending: tuple[View | None, KeyPath | None] | None = None
         self._timer: Timer | None = None
         self.revealed: KeyPath | None = None
+        self._held: tuple[View, list[str]] | None = None
         """The secret shown in the clear, on request (the screen sets it)."""
 
     def compose(self) -> ComposeResult:
@@ -142,7 +143,7 @@ class DetailPane(VerticalScroll):
         revealed = path == self.revealed
         lines = None
         if node is not None and node.kind == SCALAR and is_secret(node):
-            lines = secret_text(view, node, revealed, environment_recipients())
+            lines = secret_text(view, node, revealed, self._held_here(view))
         return describe(
             path,
             node,
@@ -155,6 +156,12 @@ class DetailPane(VerticalScroll):
             reveal=revealed,
             secret_lines=lines,
         )
+
+    def _held_here(self, view: View) -> list[str]:
+        """Recipients whose identity sops' variables hold, read once per view."""
+        if self._held is None or self._held[0] is not view:
+            self._held = (view, environment_recipients())
+        return self._held[1]
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _find_history(self, history: GitHistory, view: View, path: KeyPath, node: Merged) -> None:
