@@ -8,7 +8,10 @@ main screen:
 - `tui.svg`: the tree and the why pane, the cursor on a key that one layer overrode;
 - `tui-whatif.svg`: the layers panel after a what-if (a variable set in the app), the
   cursor on the layer it switched on;
-- `tui-matrix.svg`: every key that differs between the override types.
+- `tui-matrix.svg`: every key that differs between the override types;
+- `keys.svg`: the keys screen (docs/keys.md), with the samples' demo key in
+  SOPS_AGE_KEY_FILE as `make run` has it, and keyring's fail backend, so no keyring of
+  the machine shows.
 
 The environment is pinned (HOME and PATH only, linux) so the pictures do not depend on
 the machine that made them.
@@ -25,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SIZE = (120, 36)
+KEYS_SIZE = (120, 16)
+DEMO_KEY = ROOT / "sample_configs" / "demo-age-key.txt"
 KEY = ("database", "pool", "max_size")
 WHAT_IF = "NVIDIA_VISIBLE_DEVICES=all"
 SWITCHED_ON = "docker-gpu"
@@ -93,12 +98,30 @@ async def shoot(pilot: Any) -> None:
     app.exit()
 
 
+async def shoot_keys(pilot: Any) -> None:
+    from tui.screens.keys import KeysScreen
+    from tui.screens.main import MainScreen
+
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+    screen = app.screen
+    await until(pilot, lambda: screen.view is not None, "the config to resolve")
+    await pilot.press("k")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, KeysScreen) and app.screen.listings is not None,
+        "the keys screen",
+    )
+    (DOCS / "keys.svg").write_text(await settled(pilot), encoding="utf-8")
+    app.exit()
+
+
 def main() -> int:
     pin_the_machine()
     sys.path.insert(0, str(ROOT))
     from tui.app import ConfscopeApp
 
-    names = ("tui.svg", "tui-whatif.svg", "tui-matrix.svg")
+    names = ("tui.svg", "tui-whatif.svg", "tui-matrix.svg", "keys.svg")
     for name in names:
         (DOCS / name).unlink(missing_ok=True)
     # As `make run` opens it: the bundled samples' schema trusted for this run.
@@ -106,6 +129,13 @@ def main() -> int:
         ROOT / "sample_configs", trust_schema=True, history=False, base_override_type="docker"
     )
     app.run(headless=True, size=SIZE, auto_pilot=shoot)
+    os.environ.update(
+        SOPS_AGE_KEY_FILE=str(DEMO_KEY), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"
+    )
+    app = ConfscopeApp(
+        ROOT / "sample_configs", trust_schema=True, history=False, base_override_type="docker"
+    )
+    app.run(headless=True, size=KEYS_SIZE, auto_pilot=shoot_keys)
     missing = [name for name in names if not (DOCS / name).exists()]
     if missing:
         print(f"screenshot: not written: {', '.join(missing)}", file=sys.stderr)

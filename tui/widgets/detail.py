@@ -79,8 +79,8 @@ class DetailPane(VerticalScroll):
         self._pending: tuple[View | None, KeyPath | None] | None = None
         self._timer: Timer | None = None
         self.revealed: KeyPath | None = None
-        self._held: tuple[View, list[str]] | None = None
         """The secret shown in the clear, on request (the screen sets it)."""
+        self._held: tuple[View, list[str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
