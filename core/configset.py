@@ -114,6 +114,14 @@ class ConfigSet:
         self._secrets[path] = (stamp, opened, info)
         return opened, info
 
+    def forget_locked(self) -> None:
+        """Ask again for the keys of sops files that did not open: a key was created or
+        imported, or the keyring unlocked, since. (A file that opened stays opened.)"""
+        with self._lock:
+            for path, (_stamp, _parsed, info) in list(self._secrets.items()):
+                if not info.opened:
+                    del self._secrets[path]
+
     def override_types(self) -> list[str]:
         """Every override type some layer's conditions name, in file order."""
         return override_types(self.load().layers)

@@ -55,7 +55,7 @@ def sops_recipients(sops: Node | None) -> tuple[str, ...]:
 
 
 def file_secrets(view: View, layer: LayerFile) -> FileSecrets:
-    known = getattr(view.resolution, "secrets", {}).get(layer.name)
+    known = view.resolution.secrets.get(layer.name)
     if known is not None:
         return FileSecrets(
             layer.name, layer.source, tuple(known.recipients), known.opened, known.reason

@@ -285,6 +285,12 @@ def open_keys(screen: MainScreen) -> None:
 
     def closed(changed: bool | None) -> None:
         if changed:
-            screen.request_resolve("keys changed: resolving again")
+            screen.run_worker(forget, thread=True, group="keys-forget", exit_on_error=False)
+
+    def forget() -> None:
+        # Waits for a resolve in progress (the set resolves one at a time): not on the
+        # UI thread.
+        screen.config_set.forget_locked()
+        screen.app.call_from_thread(screen.request_resolve, "keys changed: resolving again")
 
     screen.app.push_screen(KeysScreen(files), closed)
