@@ -37,6 +37,9 @@ class FileSecrets:
     opened: bool
     reason: str
     """Why it did not open, one sentence; empty when it opened."""
+    failed: bool = False
+    """It did not open for a fault of the file or the key (tampered, wrong key), not for
+    want of a key: the engine reported it as a problem."""
 
 
 def sops_recipients(sops: Node | None) -> tuple[str, ...]:
@@ -56,11 +59,14 @@ def sops_recipients(sops: Node | None) -> tuple[str, ...]:
 
 def file_secrets(view: View, layer: LayerFile) -> FileSecrets:
     known = view.resolution.secrets.get(layer.name)
-    if known is not None:
-        return FileSecrets(
-            layer.name, layer.source, tuple(known.recipients), known.opened, known.reason
-        )
-    return FileSecrets(layer.name, layer.source, sops_recipients(layer.sops), False, "")
+    if known is None:  # not a file the engine tried to open (it always does, today)
+        return FileSecrets(layer.name, layer.source, sops_recipients(layer.sops), False, "")
+    failed = not known.opened and any(
+        p.code == "secrets" and p.file == layer.display for p in view.problems
+    )
+    return FileSecrets(
+        layer.name, layer.source, tuple(known.recipients), known.opened, known.reason, failed
+    )
 
 
 def encrypted_files(view: View) -> list[FileSecrets]:
@@ -104,6 +110,11 @@ def secret_text(view: View, node: Merged, revealed: bool, opened_by: Sequence[st
     layer = _layer(view, node.layer)
     files = file_secrets(view, layer) if layer is not None and layer.sops else None
     sealed = sealed_type(node)
+    if locked(node) and files is not None and files.failed:
+        text.append("secret     ", style="bold")
+        text.append(f"encrypted in {node.file}; it cannot be opened\n", style="bold red")
+        text.append(f"           {files.reason}\n", style="dim")
+        return text
     if locked(node):
         text.append("secret     ", style="bold")
         text.append(f"encrypted in {node.file}; no key is available here\n", style="magenta")
@@ -121,6 +132,11 @@ def secret_text(view: View, node: Merged, revealed: bool, opened_by: Sequence[st
         whose = [r for r in opened_by if r in recipients]
         if whose:
             text.append(f"decrypted in memory with the key of {whose[0]}\n", style="magenta")
+        elif files is not None and files.opened:
+            # sops' variables hold none of its keys, so the keyring's identity opened it.
+            text.append(
+                "decrypted in memory with an identity from the OS keyring\n", style="magenta"
+            )
         else:
             text.append("decrypted in memory\n", style="magenta")
     else:
@@ -144,9 +160,12 @@ def toggle_reveal(screen: MainScreen) -> None:
     if not revealable(node):
         screen.notify(f"{format_path(path)} is not a masked value.", severity="warning")
         return
+    layer = _layer(screen.view, node.layer)
+    files = file_secrets(screen.view, layer) if layer is not None else None
+    if locked(node) and files is not None and files.failed:
+        screen.notify(f"{node.file} cannot be opened: {files.reason}", severity="error")
+        return
     if locked(node):
-        layer = _layer(screen.view, node.layer)
-        files = file_secrets(screen.view, layer) if layer is not None else None
         who = ", ".join(files.recipients) if files is not None and files.recipients else ""
         screen.notify(
             f"No key is available for {node.file}, so {format_path(path)} cannot be shown"

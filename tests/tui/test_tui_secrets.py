@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from core.secrets.operations import encrypt
 from tests.secret_service import PROGRAMS, SecretService, clean_environment, require_programs
-from tests.tui.driver import Running, running
+from tests.tui.driver import SAMPLES, Running, running
 from tui.screens.keys import NOT_HERE, UNUSED, KeysScreen
 from tui.screens.main import MainScreen
 
@@ -228,7 +228,8 @@ async def test_keys_screen_creates_and_imports_into_the_keyring(
         assert screen.shown_rows() == [("overrides/secrets.yml", imported, NOT_HERE)]
 
         await run.pilot.press("n")
-        await run.wait_for(lambda: screen.status.startswith("created age1"), "the new key")
+        await run.wait_for(lambda: not screen.status.startswith("Creating"), "the new key")
+        assert screen.status.startswith("created age1"), screen.status
         await run.wait_for(lambda: len(screen.shown_rows()) == 2, "the new key listed")
         created = screen.status.split()[1]
         assert screen.shown_rows()[1] == (UNUSED, created, "keyring")
@@ -267,3 +268,35 @@ async def test_reveal_and_keys_are_in_the_palette_and_the_keys_screen_too(
         for binding in KeysScreen.BINDINGS:
             assert isinstance(binding, Binding) and binding.id and binding.description
             assert binding.description in titles
+
+
+async def test_the_sample_set_opens_with_its_demo_key(
+    hermetic: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample set as `make run` opens it: its secrets layer decrypts with the demo key."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(SAMPLES / "demo-age-key.txt"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    async with running(SAMPLES, trust_schema=True, base_override_type="docker") as run:
+        label = await run.select("monitoring.grafana.api_key")
+        assert "<encrypted:str>" in label
+        assert "decrypted in memory with the key of age1" in run.detail
+
+
+async def test_a_tampered_value_says_it_cannot_be_opened_not_that_a_key_is_missing(
+    tmp_path: Path, hermetic: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipient, key_file = new_key(tmp_path, "key.txt")
+    root = secret_set(tmp_path / "set", recipient)
+    secrets = root / "overrides" / "secrets.yml"
+    text = secrets.read_text()
+    at = text.index("token: ENC[AES256_GCM,data:") + len("token: ENC[AES256_GCM,data:")
+    secrets.write_text(text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :])
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(key_file))
+    async with running(root) as run:
+        await run.select("service.token")
+        assert "it cannot be opened" in run.detail and "no key is available" not in run.detail
+        await run.pilot.press("v")
+        await run.wait_for(
+            lambda: any("secrets.yml cannot be opened" in n for n in run.notices()), "the notice"
+        )
+        assert SECRET_VALUE not in shown_everywhere(run)
