@@ -40,8 +40,14 @@ def test_key_rows_per_file_recipient_then_other_keys_held_here() -> None:
         KeyListing(recipient="age1ddd", sources=()),  # listed by the keyring, entry gone
     ]
     rows = key_rows(files, listings)
-    assert [(row.file, row.recipient, row.sources) for row in rows] == [
-        ("secrets.yml", A, ("keyring",)),
-        ("secrets.yml", B, ()),
-        (UNUSED, "age1ccc", ("SOPS_AGE_KEY",)),
+    assert [(row.file, row.recipient, row.sources, row.state) for row in rows] == [
+        ("secrets.yml", A, ("keyring",), "no key here"),
+        ("secrets.yml", B, (), "no key here"),
+        (UNUSED, "age1ccc", ("SOPS_AGE_KEY",), ""),
+    ]
+    broken = FileSecrets("secrets", "secrets.yml", (A,), False, "tampered", failed=True)
+    opened = FileSecrets("secrets", "secrets.yml", (A,), True, "")
+    assert [row.state for row in key_rows([broken, opened], listings)][:2] == [
+        "cannot be opened",
+        "opened",
     ]

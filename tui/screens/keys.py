@@ -44,6 +44,23 @@ class KeyRow:
     recipient: str
     sources: tuple[str, ...] | None
     """Where an identity for `recipient` is at hand; None: not known yet."""
+    state: str = ""
+    """Whether the file opened in the last resolve (`file_state`); empty for a key no
+    file of the set names."""
+
+
+OPENED = "opened"
+NO_KEY = "no key here"
+CANNOT_OPEN = "cannot be opened"
+
+
+def file_state(file: FileSecrets) -> str:
+    if file.opened:
+        return OPENED
+    return CANNOT_OPEN if file.failed else NO_KEY
+
+
+STATE_STYLE = {OPENED: "green", NO_KEY: "yellow", CANNOT_OPEN: "bold red"}
 
 
 def key_rows(files: Sequence[FileSecrets], listings: Sequence[KeyListing] | None) -> list[KeyRow]:
@@ -53,7 +70,7 @@ def key_rows(files: Sequence[FileSecrets], listings: Sequence[KeyListing] | None
     for file in files:
         for recipient in file.recipients:
             held = sources.get(recipient, ()) if listings is not None else None
-            rows.append(KeyRow(file.file, recipient, held))
+            rows.append(KeyRow(file.file, recipient, held, file_state(file)))
     used = {recipient for file in files for recipient in file.recipients}
     for recipient, where in sources.items():
         if recipient not in used and where:
@@ -128,7 +145,7 @@ class KeysScreen(PlainScreen[bool]):
 
     def on_mount(self) -> None:
         table = self.query_one(Table)
-        table.add_columns("file", "recipient", "identity here")
+        table.add_columns("file", "recipient", "identity here", "file state")
         self._fill()
         self._status("Looking for the identities (the keyring may ask to be unlocked)…")
         self._list()
@@ -139,7 +156,12 @@ class KeysScreen(PlainScreen[bool]):
         table = self.query_one(Table)
         table.clear()
         for row in key_rows(self.files, self.listings):
-            table.add_row(Text(row.file), Text(row.recipient), held_text(row.sources))
+            table.add_row(
+                Text(row.file),
+                Text(row.recipient),
+                held_text(row.sources),
+                Text(row.state, style=STATE_STYLE.get(row.state, "")),
+            )
 
     def _status(self, text: str, style: str = "") -> None:
         if style == "bold red":
@@ -152,11 +174,11 @@ class KeysScreen(PlainScreen[bool]):
         rendered = self.query_one("#keys-status", Static).render()
         return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
-    def shown_rows(self) -> list[tuple[str, str, str]]:
+    def shown_rows(self) -> list[tuple[str, str, str, str]]:
         """The table as shown, as text (what a test reads)."""
         table = self.query_one(Table)
         return [
-            (str(row[0]), str(row[1]), str(row[2]))
+            (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
             for row in (table.get_row_at(index) for index in range(table.row_count))
         ]
 
