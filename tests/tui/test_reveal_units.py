@@ -40,14 +40,21 @@ def test_key_rows_per_file_recipient_then_other_keys_held_here() -> None:
         KeyListing(recipient="age1ddd", sources=()),  # listed by the keyring, entry gone
     ]
     rows = key_rows(files, listings)
+    # A key is here, yet the file did not open: it cannot be, whatever the reason.
     assert [(row.file, row.recipient, row.sources, row.state) for row in rows] == [
-        ("secrets.yml", A, ("keyring",), "no key here"),
-        ("secrets.yml", B, (), "no key here"),
+        ("secrets.yml", A, ("keyring",), "cannot be opened"),
+        ("secrets.yml", B, (), "cannot be opened"),
         (UNUSED, "age1ccc", ("SOPS_AGE_KEY",), ""),
     ]
     broken = FileSecrets("secrets", "secrets.yml", (A,), False, "tampered", failed=True)
     opened = FileSecrets("secrets", "secrets.yml", (A,), True, "")
-    assert [row.state for row in key_rows([broken, opened], listings)][:2] == [
+    locked = FileSecrets("other", "other.yml", (B,), False, "no key")
+    assert [row.state for row in key_rows([broken, opened, locked], listings)][:3] == [
         "cannot be opened",
         "opened",
+        "no key here",
     ]
+    # After a key was created or imported, a locked file with a key here may open now.
+    unopened = FileSecrets("secrets", "secrets.yml", (A,), False, "no key")
+    [row] = key_rows([unopened], listings[:1], keys_changed=True)
+    assert row.state.startswith("a key is here now")

@@ -192,8 +192,9 @@ async def test_keys_screen_lists_recipients_and_where_their_identity_is(
     async with running(root) as run:
         screen = await open_keys(run)
         assert screen.shown_rows() == [
-            ("overrides/secrets.yml", held, "SOPS_AGE_KEY_FILE", "opened"),
-            ("overrides/secrets.yml", stranger, NOT_HERE, "opened"),
+            ("overrides/secrets.yml  opened", ""),
+            (f"  {held}", "SOPS_AGE_KEY_FILE"),
+            (f"  {stranger}", NOT_HERE),
         ]
         # No D-Bus session here: the keyring's one sentence, and the key file still counts.
         assert "there is no D-Bus session" in screen.status
@@ -225,14 +226,17 @@ async def test_keys_screen_creates_and_imports_into_the_keyring(
         await run.select("service.token")
         assert "no key is available here" in run.detail
         screen = await open_keys(run)
-        assert screen.shown_rows() == [("overrides/secrets.yml", imported, NOT_HERE, "no key here")]
+        assert screen.shown_rows() == [
+            ("overrides/secrets.yml  no key here", ""),
+            (f"  {imported}", NOT_HERE),
+        ]
 
         await run.pilot.press("n")
         await run.wait_for(lambda: not screen.status.startswith("Creating"), "the new key")
         assert screen.status.startswith("created age1"), screen.status
-        await run.wait_for(lambda: len(screen.shown_rows()) == 2, "the new key listed")
+        await run.wait_for(lambda: len(screen.shown_rows()) == 4, "the new key listed")
         created = screen.status.split()[1]
-        assert screen.shown_rows()[1] == (UNUSED, created, "keyring", "")
+        assert screen.shown_rows()[2:] == [(UNUSED, ""), (f"  {created}", "keyring")]
 
         await run.pilot.press("i")
         field = screen.query_one("#keys-import", Input)
@@ -243,7 +247,11 @@ async def test_keys_screen_creates_and_imports_into_the_keyring(
         assert screen.status == f"imported {imported}"
         await run.wait_for(
             lambda: (
-                ("overrides/secrets.yml", imported, "keyring", "no key here") in screen.shown_rows()
+                screen.shown_rows()[:2]
+                == [
+                    ("overrides/secrets.yml  a key is here now: opens when this screen closes", ""),
+                    (f"  {imported}", "keyring"),
+                ]
             ),
             "the file's recipient held",
         )

@@ -54,23 +54,39 @@ NO_KEY = "no key here"
 CANNOT_OPEN = "cannot be opened"
 
 
-def file_state(file: FileSecrets) -> str:
+RETRY = "a key is here now: opens when this screen closes"
+
+
+def file_state(file: FileSecrets, key_here: bool, keys_changed: bool = False) -> str:
+    """Whether `file` opened; if not, whether for want of a key or though one is here
+    (`key_here`: tampered, or a key that is not what it says), or whether a key created
+    or imported since (`keys_changed`) may open it."""
     if file.opened:
         return OPENED
-    return CANNOT_OPEN if file.failed else NO_KEY
+    if file.failed:
+        return CANNOT_OPEN
+    if key_here:
+        return RETRY if keys_changed else CANNOT_OPEN
+    return NO_KEY
 
 
-STATE_STYLE = {OPENED: "green", NO_KEY: "yellow", CANNOT_OPEN: "bold red"}
+STATE_STYLE = {OPENED: "green", NO_KEY: "yellow", CANNOT_OPEN: "bold red", RETRY: "cyan"}
 
 
-def key_rows(files: Sequence[FileSecrets], listings: Sequence[KeyListing] | None) -> list[KeyRow]:
+def key_rows(
+    files: Sequence[FileSecrets],
+    listings: Sequence[KeyListing] | None,
+    keys_changed: bool = False,
+) -> list[KeyRow]:
     """One row per recipient of each file, then one per other key held here."""
     sources = {listing.recipient: listing.sources for listing in listings or ()}
     rows: list[KeyRow] = []
     for file in files:
+        key_here = any(sources.get(r) for r in file.recipients)
+        state = file_state(file, key_here, keys_changed)
         for recipient in file.recipients:
             held = sources.get(recipient, ()) if listings is not None else None
-            rows.append(KeyRow(file.file, recipient, held, file_state(file)))
+            rows.append(KeyRow(file.file, recipient, held, state))
     used = {recipient for file in files for recipient in file.recipients}
     for recipient, where in sources.items():
         if recipient not in used and where:
@@ -145,7 +161,7 @@ class KeysScreen(PlainScreen[bool]):
 
     def on_mount(self) -> None:
         table = self.query_one(Table)
-        table.add_columns("file", "recipient", "identity here", "file state")
+        table.add_columns("file / its recipients", "identity here")
         self._fill()
         self._status("Looking for the identities (the keyring may ask to be unlocked)…")
         self._list()
@@ -155,13 +171,16 @@ class KeysScreen(PlainScreen[bool]):
     def _fill(self) -> None:
         table = self.query_one(Table)
         table.clear()
-        for row in key_rows(self.files, self.listings):
-            table.add_row(
-                Text(row.file),
-                Text(row.recipient),
-                held_text(row.sources),
-                Text(row.state, style=STATE_STYLE.get(row.state, "")),
-            )
+        # A row per file (with whether it opened), its recipients indented below it.
+        file = None
+        for row in key_rows(self.files, self.listings, self.changed):
+            if row.file != file:
+                file = row.file
+                heading = Text(row.file, style="bold")
+                if row.state:
+                    heading.append(f"  {row.state}", style=STATE_STYLE.get(row.state, ""))
+                table.add_row(heading, Text(""))
+            table.add_row(Text(f"  {row.recipient}"), held_text(row.sources))
 
     def _status(self, text: str, style: str = "") -> None:
         if style == "bold red":
@@ -174,11 +193,11 @@ class KeysScreen(PlainScreen[bool]):
         rendered = self.query_one("#keys-status", Static).render()
         return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
-    def shown_rows(self) -> list[tuple[str, str, str, str]]:
+    def shown_rows(self) -> list[tuple[str, str]]:
         """The table as shown, as text (what a test reads)."""
         table = self.query_one(Table)
         return [
-            (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
+            (str(row[0]), str(row[1]))
             for row in (table.get_row_at(index) for index in range(table.row_count))
         ]
 
