@@ -29,8 +29,7 @@ PLAINTEXT = "hunter2-plaintext"
 SECRET_VALUE = "s3cr3t-in-sops"
 
 
-@pytest.fixture
-def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def make_hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """No user keys, no user keyring, no D-Bus session: only what a test adds."""
     for name in list(os.environ):
         if not name.startswith("PYTEST_") and name != "TEXTUAL_SNAPSHOT_TEMPDIR":
@@ -42,11 +41,16 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def service(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hermetic: dict[str, str]
-) -> Iterator[SecretService]:
-    """An unlocked gnome-keyring, and this process's environment pointed at it."""
-    require_programs(*PROGRAMS)
+def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return make_hermetic(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
+    """An unlocked gnome-keyring, and this process's environment pointed at it (and at
+    nothing else)."""
+    require_programs(*PROGRAMS)  # before the environment is cleared: it reads CI
+    make_hermetic(tmp_path, monkeypatch)
     running_service = SecretService(tmp_path / "home")
     try:
         running_service.start()
