@@ -314,3 +314,20 @@ async def test_a_tampered_value_says_it_cannot_be_opened_not_that_a_key_is_missi
             lambda: any("secrets.yml cannot be opened" in n for n in run.notices()), "the notice"
         )
         assert SECRET_VALUE not in shown_everywhere(run)
+
+
+async def test_the_text_before_interpolation_is_masked_too(
+    tmp_path: Path, hermetic: dict[str, str]
+) -> None:
+    """`token: ${API_TOKEN:-default}`: the default is the secret, and the why pane's
+    "written" row would show it."""
+    root = tmp_path / "set"
+    root.mkdir()
+    (root / "base.yml").write_text("api_token: ${API_TOKEN:-fallback-plaintext}\n")
+    async with running(root) as run:
+        await run.select("api_token")
+        assert "written" in run.detail and "fallback-plaintext" not in shown_everywhere(run)
+        await run.pilot.press("v")
+        await run.wait_for(lambda: "fallback-plaintext" in run.detail, "the value revealed")
+        await run.pilot.press("v")
+        await run.wait_for(lambda: "fallback-plaintext" not in run.detail, "the value hidden")
