@@ -172,7 +172,7 @@ class SecretActions:
             return
         self._run_secret_action("encrypt", layer.path, layer.display, [dotted, layer.name])
 
-    @work(thread=True, group="secrets", exit_on_error=False)
+    @work(thread=True, group="secrets", exit_on_error=False, description="secrets action")
     def _run_secret_action(
         self, action: str, file: Path, display: str, extra: list[str] | None
     ) -> None:

@@ -160,7 +160,13 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
             self._untold.append(reason)
         self._resolve(self._generation, self.whatif)
 
-    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="resolve",
+        exit_on_error=False,
+        description="resolve the config set",
+    )
     def _resolve(self, generation: int, whatif: WhatIf) -> None:
         # Thread workers are not stopped by `exclusive`: the set serialises resolves
         # itself, and `generation` drops stale results.

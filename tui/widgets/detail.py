@@ -163,7 +163,14 @@ class DetailPane(VerticalScroll):
             self._held = (view, environment_recipients())
         return self._held[1]
 
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    # A description of its own: by default Textual would repr every argument (whole trees).
+    @work(
+        thread=True,
+        exclusive=True,
+        group="history",
+        exit_on_error=False,
+        description="git history of a definition",
+    )
     def _find_history(self, history: GitHistory, view: View, path: KeyPath, node: Merged) -> None:
         # git runs here, never on the UI thread; most answers come from the cache.
         found = node_history(history, view.resolution, node)
