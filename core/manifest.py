@@ -37,6 +37,7 @@ from typing import Any
 from core.model import LayerFile, Problem, Severity
 from core.patterns import UserPattern, compile_user_regex
 from core.secrets.policy import DEFAULT_SECRET_KEYS
+from core.secrets.rules import CONFIG_NAME, MAX_DEPTH, config_above
 from core.words import describe, did_you_mean
 
 __all__ = [
@@ -52,15 +53,13 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "confscope.toml"
-SOPS_CONFIG_NAME = ".sops.yaml"
+SOPS_CONFIG_NAME = CONFIG_NAME
 DEFAULT_BASE_CANDIDATES = ("base.yml", "base.yaml", "config.yml")
 DEFAULT_OVERRIDES = ("overrides/*.yml", "overrides/*.yaml")
 CONTEXT_KEYS = ("environment", "override_type")
 _KNOWN_KEYS = ("base", "overrides", "schema", "secret_keys", "interpolation", "context")
 # `interpolation`: "sh" expands ${...} as POSIX sh does; "off" keeps every value literal.
 INTERPOLATION_MODES = ("sh", "off")
-# sops stops looking for its config after this many directories (config.maxDepth).
-_SOPS_MAX_DEPTH = 100
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
@@ -121,21 +120,13 @@ def _is_file(path: Path) -> bool:
 
 def find_sops_config(start: Path) -> Path | None:
     """The `.sops.yaml` sops would use for files in `start`: there or in a parent."""
-    directory = Path(os.path.abspath(start))
-    for _ in range(_SOPS_MAX_DEPTH):
-        candidate = directory / SOPS_CONFIG_NAME
-        if _is_file(candidate):
-            return candidate
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    return None
+    return config_above(Path(os.path.abspath(start)))
 
 
 def _find_sops_yml(start: Path, stop: Path | None) -> Path | None:
     """A `.sops.yml` (which sops ignores) nearer than the `.sops.yaml` found, if any."""
     directory = Path(os.path.abspath(start))
-    for _ in range(_SOPS_MAX_DEPTH):
+    for _ in range(MAX_DEPTH):
         if stop is not None and stop.parent == directory:
             return None
         candidate = directory / ".sops.yml"

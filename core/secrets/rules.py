@@ -154,11 +154,19 @@ class CreationRule:
 
 def find_config(file: Path) -> Path | None:
     """`.sops.yaml` in the file's directory or the nearest one above, as sops looks."""
-    directory = file.resolve().parent
+    return config_above(file.resolve().parent)
+
+
+def config_above(directory: Path) -> Path | None:
+    """`.sops.yaml` in `directory` or the nearest parent, at most `MAX_DEPTH` up; a
+    directory that cannot be read is passed over, as if it held none."""
     for _ in range(MAX_DEPTH):
         candidate = directory / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:
+            pass
         if directory.parent == directory:
             return None
         directory = directory.parent
