@@ -14,7 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, DocumentStartEvent
 
 from core.events import EventKinds, event_stream
-from core.model import MAPPING, SCALAR, SEQUENCE, Node, Problem, Severity, format_path
+from core.model import MAPPING, SCALAR, SEQUENCE, Node
 from core.scalars import MAYBE_TYPED as _MAYBE_TYPED
 from core.scalars import resolve_plain
 from core.secrets.policy import encrypted_value
@@ -36,43 +36,6 @@ class Builder(RareCases):
     common cases (plain scalars as keys and values in block mappings) stay inline and
     everything rare (tags, anchors, errors) goes through methods.
     """
-
-    def __init__(self, display: str, layer: str | None, problems: list[Problem]) -> None:
-        self.display = display
-        self.layer = layer
-        self.problems = problems
-        self.anchors: dict[str, tuple[Node, int]] = {}
-        self.stack: list[Frame] = []
-        # How many nodes aliases have added, counting each alias as fully expanded.
-        self.expanded = 0
-
-    def problem(
-        self, severity: Severity, message: str, line: int, column: int, code: str, path: str = ""
-    ) -> None:
-        self.problems.append(
-            Problem(
-                severity=severity,
-                message=message,
-                path=path,
-                file=self.display,
-                line=line,
-                column=column,
-                layer=self.layer,
-                code=code,
-            )
-        )
-
-    def current_path(self, extra: Any = None) -> str:
-        keys: list[Any] = []
-        for frame in self.stack:
-            if frame.node.kind == MAPPING:
-                if frame.key is not None:
-                    keys.append(frame.key)
-            else:
-                keys.append(len(frame.node.value))
-        if extra is not None:
-            keys.append(extra)
-        return format_path(tuple(keys))
 
     def build(self, text: str) -> list[tuple[Node | None, int]]:
         """Each document's root (None when it holds nothing) and its first line."""
@@ -318,11 +281,3 @@ class Builder(RareCases):
             root = stack[0].node
             stack.clear()
         roots.append(root)
-
-    def position(self, mark: Any) -> tuple[int, int]:
-        """Where a new node is shown: at its key inside a mapping, else where it starts."""
-        if self.stack:
-            top = self.stack[-1]
-            if top.key is not None and top.node.kind == MAPPING:
-                return top.key_line, top.key_column
-        return mark.line + 1, mark.column + 1

@@ -8,7 +8,18 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from core.model import DIRECTIVES, MAPPING, SCALAR, SEQUENCE, AliasNode, Encrypted, Node, Severity
+from core.model import (
+    DIRECTIVES,
+    MAPPING,
+    SCALAR,
+    SEQUENCE,
+    AliasNode,
+    Encrypted,
+    Node,
+    Problem,
+    Severity,
+    format_path,
+)
 from core.scalars import oversized_int, resolve_plain, yaml11_reading
 
 MAX_DEPTH = 256
@@ -54,25 +65,53 @@ class Frame:
 
 
 class RareCases:
-    """What `Builder` does outside its hot loop; the builder provides these attributes
-    and the three methods below."""
+    """The builder's state and everything it does outside its hot loop (`Builder` in
+    core/building.py adds the loop)."""
 
-    display: str
-    layer: str | None
-    anchors: dict[str, tuple[Node, int]]
-    stack: list[Frame]
-    expanded: int
+    def __init__(self, display: str, layer: str | None, problems: list[Problem]) -> None:
+        self.display = display
+        self.layer = layer
+        self.problems = problems
+        self.anchors: dict[str, tuple[Node, int]] = {}
+        self.stack: list[Frame] = []
+        # How many nodes aliases have added, counting each alias as fully expanded.
+        self.expanded = 0
 
     def problem(
         self, severity: Severity, message: str, line: int, column: int, code: str, path: str = ""
     ) -> None:
-        raise NotImplementedError
+        self.problems.append(
+            Problem(
+                severity=severity,
+                message=message,
+                path=path,
+                file=self.display,
+                line=line,
+                column=column,
+                layer=self.layer,
+                code=code,
+            )
+        )
 
     def current_path(self, extra: Any = None) -> str:
-        raise NotImplementedError
+        keys: list[Any] = []
+        for frame in self.stack:
+            if frame.node.kind == MAPPING:
+                if frame.key is not None:
+                    keys.append(frame.key)
+            else:
+                keys.append(len(frame.node.value))
+        if extra is not None:
+            keys.append(extra)
+        return format_path(tuple(keys))
 
     def position(self, mark: Any) -> tuple[int, int]:
-        raise NotImplementedError
+        """Where a new node is shown: at its key inside a mapping, else where it starts."""
+        if self.stack:
+            top = self.stack[-1]
+            if top.key is not None and top.node.kind == MAPPING:
+                return top.key_line, top.key_column
+        return mark.line + 1, mark.column + 1
 
     def alias(self, event: Any) -> tuple[Node, int]:
         found = self.anchors.get(event.anchor)
