@@ -71,37 +71,18 @@ def expand_and_lint(
     stack: list[tuple[KeyPath, Merged, str | None]] = [((), root, None)]
     while stack:
         path, node, nearest = stack.pop()
-        if node.kind == MAPPING:
-            for key, child in node.value.items():
-                if child.kind != SCALAR:
-                    stack.append(((*path, key), child, key))
-                    continue
-                value = child.value
-                if (
-                    expanding
-                    and value.__class__ is str
-                    and "$" in value
-                    and child.layer not in literal
-                ):
-                    expand_node((*path, key), child)
-                if is_secret is not None and is_secret(key):
-                    lint_node((*path, key), child)
-        else:
-            secret = is_secret is not None and is_secret(nearest)
-            for index, child in enumerate(node.value):
-                if child.kind != SCALAR:
-                    stack.append(((*path, index), child, nearest))
-                    continue
-                value = child.value
-                if (
-                    expanding
-                    and value.__class__ is str
-                    and "$" in value
-                    and child.layer not in literal
-                ):
-                    expand_node((*path, index), child)
-                if secret:
-                    lint_node((*path, index), child)
+        keyed = node.kind == MAPPING
+        children = node.value.items() if keyed else enumerate(node.value)
+        for key, child in children:
+            named: str | None = key if keyed else nearest
+            if child.kind != SCALAR:
+                stack.append(((*path, key), child, named))
+                continue
+            value = child.value
+            if expanding and value.__class__ is str and "$" in value and child.layer not in literal:
+                expand_node((*path, key), child)
+            if is_secret is not None and is_secret(named):
+                lint_node((*path, key), child)
     return expansion_problems, lint_problems
 
 
