@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.interpolation import expand
-from core.model import MAPPING, SCALAR, KeyPath, Merged, Problem, format_path
+from core.model import MAPPING, SCALAR, Key, KeyPath, Merged, Problem, format_path
 from core.secretlint import once_per_definition, secret_problem
 from core.secrets.policy import SecretKeys
 
@@ -68,13 +68,13 @@ def expand_and_lint(
             lint_problems.append(problem)
 
     # (path, node, the nearest key: list items are as secret as their list's key)
-    stack: list[tuple[KeyPath, Merged, str | None]] = [((), root, None)]
+    stack: list[tuple[KeyPath, Merged, Key | None]] = [((), root, None)]
     while stack:
         path, node, nearest = stack.pop()
         keyed = node.kind == MAPPING
         children = node.value.items() if keyed else enumerate(node.value)
         for key, child in children:
-            named: str | None = key if keyed else nearest
+            named = key if keyed else nearest
             if child.kind != SCALAR:
                 stack.append(((*path, key), child, named))
                 continue
