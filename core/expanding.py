@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.interpolation import expand
-from core.model import MAPPING, SCALAR, Key, KeyPath, Merged, Problem, format_path
+from core.model import MAPPING, SCALAR, Key, KeyPath, Merged, Problem
 from core.secretlint import once_per_definition, secret_problem
 from core.secrets.policy import SecretKeys
 
@@ -48,18 +48,7 @@ def expand_and_lint(
                 " it literal: set 'interpolation: false' in this file's _metadata or"
                 ' interpolation = "off" in confscope.toml'
             )
-        expansion_problems.append(
-            Problem(
-                severity="error",
-                message=message,
-                path=format_path(path),
-                file=node.file,
-                line=node.line,
-                column=node.column,
-                layer=node.layer,
-                code="interpolation",
-            )
-        )
+        expansion_problems.append(Problem.at(node, path, message, code="interpolation"))
 
     def lint_node(path: KeyPath, node: Merged) -> None:
         node.secret = True

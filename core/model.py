@@ -69,6 +69,23 @@ class Problem:
             return self.file
         return f"{self.file}:{self.line}:{self.column or 1}"
 
+    @classmethod
+    def at(
+        cls, node: Merged, path: KeyPath, message: str, *, code: str, severity: Severity = "error"
+    ) -> Problem:
+        """A problem with the merged value `node` at `path`, located at its winning
+        definition."""
+        return cls(
+            severity=severity,
+            message=message,
+            path=format_path(path),
+            file=node.file,
+            line=node.line,
+            column=node.column,
+            layer=node.layer,
+            code=code,
+        )
+
     def sort_key(self) -> tuple[bool, str, int, int]:
         """Problems without a file first, then by file, line and column."""
         return (self.file is not None, self.file or "", self.line or 0, self.column or 0)

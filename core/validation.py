@@ -215,16 +215,7 @@ class _SchemaCheck:
             self.problems.append(self.crashed(error))
 
     def at(self, node: Merged, path: KeyPath, message: str) -> Problem:
-        return Problem(
-            severity="error",
-            message=message,
-            path=format_path(path),
-            file=node.file,
-            line=node.line,
-            column=node.column,
-            layer=node.layer,
-            code="schema",
-        )
+        return Problem.at(node, path, message, code="schema")
 
     def report(self, item: _Located) -> None:
         if _uncheckable(item):
@@ -349,18 +340,7 @@ class _SchemaCheck:
         message = f"unknown key '{key}' {where}; {hint}"
         # A model that forbids extra keys rejects the whole config over it: an error.
         severity: Severity = "error" if forbidden else "warning"
-        self.problems.append(
-            Problem(
-                severity=severity,
-                message=message,
-                path=format_path(path),
-                file=node.file,
-                line=node.line,
-                column=node.column,
-                layer=node.layer,
-                code="unknown-key",
-            )
-        )
+        self.problems.append(Problem.at(node, path, message, code="unknown-key", severity=severity))
 
 
 def _is_mapping(node: Merged | None) -> bool:
