@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from core.secrets import metadata as meta
 from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
-from core.secrets.sopsfile import Opened, SecretsError, mac, parse
+from core.secrets.sopsfile import Opened, SecretsError, mac, parse, to_plain
 from core.secrets.text import content_end, quote, splice, yaml_scalar
 from core.secrets.values import Plain, ValueError_
 from core.secrets.writing import write_atomic
@@ -215,18 +215,3 @@ def _prove_one_change(
         raise SecretsError(
             f"the rewritten file would be wrong ({problem}); nothing was written", file
         )
-
-
-def to_plain(value: Any) -> Plain | None:
-    """A Python value (as `set` parses it) as a sops leaf."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return Plain(value, "bool")
-    if isinstance(value, int):
-        return Plain(value, "int")
-    if isinstance(value, float):
-        return Plain(value, "float")
-    if isinstance(value, str):
-        return Plain(value, "str")
-    raise SecretsError(f"a {type(value).__name__} cannot be stored as one sops value")

@@ -130,9 +130,16 @@ class Unlocked:
 
 def leaf_plain(value: Any, raw: str | None) -> Plain | None:
     """How sops sees a leaf that is not encrypted: typed from its source text `raw` if
-    unquoted (go-yaml's types: `2020-01-01` is a time), else the string `value`."""
+    unquoted (go-yaml's types: `2020-01-01` is a time), else as the value it is."""
     if raw is not None:
         return go_plain(raw)
+    if value is not None and not isinstance(value, bool | int | float | str):
+        value = str(value)
+    return to_plain(value)
+
+
+def to_plain(value: Any) -> Plain | None:
+    """A Python value (as `set` parses it) as a sops leaf; None for a null."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -141,7 +148,9 @@ def leaf_plain(value: Any, raw: str | None) -> Plain | None:
         return Plain(value, "int")
     if isinstance(value, float):
         return Plain(value, "float")
-    return Plain(str(value), "str")
+    if isinstance(value, str):
+        return Plain(value, "str")
+    raise SecretsError(f"a {type(value).__name__} cannot be stored as one sops value")
 
 
 def unlock(block: Mapping[str, Any] | None, identities: Sequence[str], file: str = "") -> Unlocked:
