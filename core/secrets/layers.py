@@ -49,7 +49,7 @@ def open_parsed(
     try:
         recipients = tuple(meta.from_block(block).recipients)
     except meta.MetadataError as error:
-        return _locked(parsed, (), str(error), "error", display, parsed.sops.line)
+        return _locked(parsed, (), str(error), True, display, parsed.sops.line)
     try:
         found = (identities or default_identities)(recipients)
     except Exception as error:
@@ -58,23 +58,23 @@ def open_parsed(
         keystore = sys.modules.get("core.secrets.keystore")
         if keystore is None or not isinstance(error, keystore.KeystoreError):
             raise
-        return _locked(parsed, recipients, str(error), "none", display, parsed.sops.line)
+        return _locked(parsed, recipients, str(error), False, display, parsed.sops.line)
     if not found:
         reason = (
             f"no key for {', '.join(recipients) or 'any recipient'} here (the OS keyring,"
             " SOPS_AGE_KEY and SOPS_AGE_KEY_FILE hold none of them)"
         )
-        return _locked(parsed, recipients, reason, "none", display, parsed.sops.line)
+        return _locked(parsed, recipients, reason, False, display, parsed.sops.line)
     documents = parsed.documents or []
     if len(documents) != 1:
         reason = "a sops file holds one YAML document; its values stay encrypted"
-        return _locked(parsed, recipients, reason, "error", display, parsed.sops.line)
+        return _locked(parsed, recipients, reason, True, display, parsed.sops.line)
     root = documents[0].root
     try:
         unlocked = unlock(block, found, display)
         plains = unlocked.open_leaves(_leaves(root))
     except SecretsError as error:
-        return _locked(parsed, recipients, error.message, "error", display, error.line, error.path)
+        return _locked(parsed, recipients, error.message, True, display, error.line, error.path)
     opened_root = _decrypted(root, (), plains)
     assert opened_root is not None
     document = replace(documents[0], root=opened_root)
@@ -86,13 +86,13 @@ def _locked(
     parsed: ParsedFile,
     recipients: tuple[str, ...],
     reason: str,
-    severity: str,
+    faulty: bool,
     display: str,
     line: int | None,
     path: str = "",
 ) -> tuple[ParsedFile, LayerSecrets, list[Problem]]:
     info = LayerSecrets(recipients, False, reason)
-    if severity == "none":
+    if not faulty:
         # No key here is a fact of this machine, not a fault of the file: the values
         # stay encrypted (and `why` and the TUI say why), nothing is reported.
         return _without_comments(parsed), info, []
@@ -155,33 +155,24 @@ def _decrypted(node: Node, path: KeyPath, plains: dict[KeyPath, Any]) -> Node | 
         opened = Node(SCALAR, value, node.line, node.column, node.tag)
         opened.sealed = plain.type
         return opened
-    if node.kind == MAPPING:
-        entries: dict[str, Node] = {}
-        changed = False
-        for key, child in node.value.items():
-            new = _decrypted(child, (*path, key), plains)
-            if new is None:
-                changed = True
-                continue
-            changed = changed or new is not child
-            entries[key] = new
-        if not changed:
-            return node
-        copy = Node(MAPPING, entries, node.line, node.column, node.tag)
-        copy.via = node.via
-        return copy
-    items: list[Node] = []
+    keyed = node.kind == MAPPING
+    children = node.value.items() if keyed else enumerate(node.value)
+    kept: list[tuple[Any, Node]] = []
     changed = False
-    for index, child in enumerate(node.value):
-        new = _decrypted(child, (*path, index), plains)
-        if new is None:
-            changed = True
-            continue
+    for key, child in children:
+        new = _decrypted(child, (*path, key), plains)
         changed = changed or new is not child
-        items.append(new)
+        if new is not None:
+            kept.append((key, new))
     if not changed:
         return node
-    copy = Node(SEQUENCE, items, node.line, node.column, node.tag)
+    copy = Node(
+        node.kind,
+        dict(kept) if keyed else [new for _, new in kept],
+        node.line,
+        node.column,
+        node.tag,
+    )
     copy.via = node.via
     return copy
 
