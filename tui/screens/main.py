@@ -20,9 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from core.activation import Context
 from core.configset import ConfigSet
-from core.context import NO_TYPE
 from core.history import GitHistory
 from core.model import KeyPath, Problem, parse_path
 from core.watching import watch_changes, watch_roots
@@ -37,9 +35,9 @@ from tui.screens.keys import open_keys
 from tui.screens.line_log import open_line_log
 from tui.screens.panelled import PanelledScreen
 from tui.screens.trust import TrustQuestion
+from tui.screens.whatif_actions import WhatIfActions
 from tui.secretactions import SECRET_BINDINGS, SecretActions
 from tui.view import View, filter_paths, resolve_view
-from tui.whatif import cycle
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar
@@ -48,7 +46,7 @@ from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
 
 
-class MainScreen(SecretActions, EditActions, PanelledScreen):
+class MainScreen(WhatIfActions, SecretActions, EditActions, PanelledScreen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#tree"
     COMMANDS = {GoToKeyProvider}
@@ -390,64 +388,11 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
         path, display, line, _column = source
         open_line_log(self, self.history, path, display, line)
 
-    def requested_context(self) -> Context | None:
-        """The context the user asked for last, resolved or not: keys pressed in a row
-        (`t t t`) each step from the one before, not from the tree still shown."""
-        if self.view is None:
-            return None
-        whatif = self.whatif
-        return self.view.resolution.context.with_changes(
-            environment=whatif.environment,
-            override_type=whatif.override_type,
-            set_env=dict(whatif.set_env),
-            unset_env=whatif.unset_env,
-            force_on=whatif.force_on,
-            force_off=whatif.force_off,
-        )
-
-    def action_next_environment(self) -> None:
-        context = self.requested_context()
-        if self.view is not None and context is not None:
-            following = cycle(self.view.environments(), context.environment)
-            self.set_whatif(self.whatif.with_environment(following))
-
-    def action_next_override_type(self) -> None:
-        context = self.requested_context()
-        if self.view is None or context is None:
-            return
-        choices: list[str] = self.view.override_types()
-        current = context.override_type
-        if not choices:
-            self.notify("No layer names an override type.", severity="warning")
-        elif current is not None and current == choices[-1]:
-            self.set_whatif(self.whatif.with_override_type(NO_TYPE))
-        else:
-            self.set_whatif(self.whatif.with_override_type(cycle(choices, current)))
-
-    def action_force_layer(self) -> None:
-        layer = self.query_one(LayersPanel).highlighted_layer
-        verdict = self.view.resolution.verdict(layer) if self.view and layer else None
-        if layer is None or verdict is None:
-            self.notify("No layer to force: pick one in the layers panel (l).", severity="warning")
-        elif verdict.is_base:
-            self.notify(f"{layer} is a base layer: always active.", severity="warning")
-        else:
-            whatif = self.whatif.cycle_force(layer)
-            state = whatif.force_state(layer)
-            self.notify(f"layer {layer}: " + (f"forced {state}" if state else "by its conditions"))
-            self.set_whatif(whatif)
-
     def action_reveal(self) -> None:
         toggle_reveal(self)
 
     def action_keys(self) -> None:
         open_keys(self)
-
-    def action_env_var(self) -> None:
-        self.focus_return = self.focused
-        self.show_panel("layers")
-        # At once, not after the keys already queued: they belong in the field.
-        self.set_focus(self.query_one("#whatif-env-var", Input))
 
     def action_back(self) -> None:
         """Esc: leave a field; else clear the tree's filter; else back to the tree."""
@@ -458,9 +403,6 @@ class MainScreen(SecretActions, EditActions, PanelledScreen):
             self.query_one(FilterBar).close()
         elif self.compact and self.panel != "why":
             self.action_focus_panel("tree")
-
-    def action_reset_what_if(self) -> None:
-        self.set_whatif(self.initial_whatif)
 
     def action_reload(self) -> None:
         self.request_resolve("reloaded")
