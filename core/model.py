@@ -1,21 +1,49 @@
 """The plain data every step of the engine hands to the next.
 
 Results are collected, not raised: a step that meets something wrong records a
-`Problem` and carries on, so the user sees every error at once.
+`Problem` and carries on, so the user sees every error at once. `Problem` lives in
+`core.problems` and key paths in `core.keypaths`; both are importable from here too.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Severity = Literal["error", "warning"]
-Key = str | int
-KeyPath = tuple[Key, ...]
+from core.keypaths import Key, KeyPath, format_path, parse_path
+from core.problems import Problem, Severity, sort_problems
+
+__all__ = [
+    "BEATEN",
+    "DIRECTIVES",
+    "MAPPING",
+    "MERGED_OVER",
+    "METADATA_KEY",
+    "NOTHING_BEATEN",
+    "SCALAR",
+    "SEQUENCE",
+    "AliasNode",
+    "Definition",
+    "Encrypted",
+    "FileIdentity",
+    "Key",
+    "KeyPath",
+    "LayerFile",
+    "Merged",
+    "Node",
+    "Origin",
+    "Problem",
+    "Severity",
+    "Verdict",
+    "format_path",
+    "parse_path",
+    "plain",
+    "sort_problems",
+    "written_at",
+]
+
 
 # Node kinds, as small ints: they are compared in the hot merge loop.
 SCALAR = 0
@@ -42,79 +70,6 @@ class Origin:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Problem:
-    """One thing wrong with the config set, located as precisely as is known.
-
-    `code` names the kind: syntax, duplicate-key, unknown-tag, interpolation, schema,
-    plaintext-secret, yaml11, unknown-key, kind-change, io, manifest, activation.
-    """
-
-    severity: Severity
-    message: str
-    path: str = ""
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    layer: str | None = None
-    code: str = ""
-
-    @property
-    def location(self) -> str:
-        if self.file is None:
-            return ""
-        if self.line is None:
-            return self.file
-        return f"{self.file}:{self.line}:{self.column or 1}"
-
-    @classmethod
-    def at(
-        cls, node: Merged, path: KeyPath, message: str, *, code: str, severity: Severity = "error"
-    ) -> Problem:
-        """A problem with the merged value `node` at `path`, located at its winning
-        definition."""
-        return cls(
-            severity=severity,
-            message=message,
-            path=format_path(path),
-            file=node.file,
-            line=node.line,
-            column=node.column,
-            layer=node.layer,
-            code=code,
-        )
-
-    def sort_key(self) -> tuple[bool, str, int, int]:
-        """Problems without a file first, then by file, line and column."""
-        return (self.file is not None, self.file or "", self.line or 0, self.column or 0)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "path": self.path,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "layer": self.layer,
-            "code": self.code,
-        }
-
-    def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        path = f"{self.path}: " if self.path else ""
-        return f"{where}{self.severity}: {path}{self.message}"
-
-
-def sort_problems(problems: list[Problem]) -> list[Problem]:
-    """Each problem once, those without a file first, then by file, line and column."""
-    unique = list(dict.fromkeys(problems))
-    return sorted(
-        unique,
-        key=lambda p: (p.file is None, p.file or "", p.line or 0, p.column or 0, p.message),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,59 +150,6 @@ class AliasNode(Node):
 def written_at(node: Node) -> Node:
     """The node where `node`'s value is written: the anchor for an alias, else itself."""
     return node.alias_of if isinstance(node, AliasNode) else node
-
-
-_PLAIN_KEY = re.compile(r"[^.\[\]\"\s]+\Z")
-
-
-def format_path(path: KeyPath) -> str:
-    """`("db", "hosts", 0, "name")` → ``db.hosts[0].name``.
-
-    A key that a dot would split or a bracket confuse is quoted, so the text reads
-    back as the same path: ``loggers["uvicorn.access"].level``.
-    """
-    out: list[str] = []
-    for key in path:
-        if isinstance(key, int):
-            out.append(f"[{key}]")
-        elif _PLAIN_KEY.match(key):
-            out.append(f".{key}" if out else key)
-        else:
-            out.append(f"[{json.dumps(key, ensure_ascii=False)}]")
-    return "".join(out)
-
-
-def parse_path(text: str) -> KeyPath:
-    """The inverse of `format_path`; lenient with what people type (``a.b[0]``)."""
-    parts: list[Key] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == ".":
-            i += 1
-            continue
-        if char == "[":
-            if text.startswith('["', i):
-                try:
-                    key, end = json.JSONDecoder().raw_decode(text, i + 1)
-                except ValueError:
-                    key, end = text[i + 1 :], n
-                parts.append(str(key))
-                i = end + 1 if text.startswith("]", end) else end
-                continue
-            close = text.find("]", i)
-            close = n if close == -1 else close
-            inside = text[i + 1 : close]
-            # isdigit() also takes '²' and other digits int() refuses: ASCII only.
-            parts.append(int(inside) if inside.isascii() and inside.isdigit() else inside)
-            i = close + 1
-            continue
-        end = i
-        while end < n and text[end] not in ".[":
-            end += 1
-        parts.append(text[i:end])
-        i = end
-    return tuple(parts)
 
 
 @dataclass(frozen=True, slots=True)
