@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _encrypt_value(args: argparse.Namespace) -> int:
     """The one command here that needs the config set: KEY names a value, not a file."""
-    from cli.main import UsageError, _carry_out, resolve, what_if
+    from cli.editcommands import carry_out
+    from cli.resolving import UsageError, resolve, what_if
     from core.configset import ConfigSet
     from core.editing import prepare_encrypt
     from core.model import Problem
@@ -94,7 +95,7 @@ def _encrypt_value(args: argparse.Namespace) -> int:
     if args.dry_run and not isinstance(plan, Problem):
         sys.stdout.write(_hidden_old_lines(plan.diff()))
         return EXIT_OK
-    return _carry_out(plan, dry_run=False)
+    return carry_out(plan, dry_run=False)
 
 
 def _hidden_old_lines(diff: str) -> str:
