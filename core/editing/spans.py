@@ -11,10 +11,11 @@ an index into the text as read (BOM included).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import AliasEvent, DocumentEndEvent, DocumentStartEvent
+from ruamel.yaml.events import AliasEvent, DocumentEndEvent
 
 from core.editing.located import (
     ALIAS,
@@ -26,7 +27,7 @@ from core.editing.located import (
     parent_of,
     target_of,
 )
-from core.events import event_stream
+from core.events import EventKinds, event_stream
 from core.model import MAPPING, SCALAR, SEQUENCE, Key, KeyPath
 
 # What the walk finds lives in core.editing.located; importable from here as before.
@@ -218,123 +219,146 @@ class _Walk:
         self.document = 1
         self.found = Located([], [])
         self.root_entry_done = False  # the root entry holding the path has been read
+        self.stack: list[_Frame] = []  # the collections open at the current event
+        self.root_open = -1  # where the current root entry's line starts
 
     def run(self) -> None:
-        text, path, offset, found = self.text, self.path, self.offset, self.found
-        lines = self.lines
-        walked = text if self.offset == 0 and self.end == len(text) else text[offset : self.end]
-        depth_wanted = len(path)
-        stack: list[_Frame] = []
-        skip = 0  # > 0 while inside a collection off the path (not `everything`)
-        last: Any = None  # the last content event inside a skipped collection
-        root_open = -1  # start of the current root entry's line
+        """Read the wanted document's events until what was asked for has been read."""
+        text, offset = self.text, self.offset
+        walked = text if offset == 0 and self.end == len(text) else text[offset : self.end]
         with event_stream(walked) as (get_event, kinds):
             scalar_kind, map_start, seq_start, map_end, seq_end = kinds
             for _ in range(self.document - 1):  # the documents before the one wanted
                 while (event := get_event()) is not None and type(event) is not DocumentEndEvent:
                     pass
-            while True:
-                event = get_event()
-                if event is None:
-                    break
+            while (event := get_event()) is not None:
                 kind = type(event)
-                if skip:
-                    # Off the path: only nesting and the last content event matter.
-                    if kind is map_start or kind is seq_start:
-                        skip += 1
-                    elif kind is map_end or kind is seq_end:
-                        skip -= 1
-                        if event.start_mark.index != event.end_mark.index:  # a flow bracket
-                            last = event
-                        if not skip:
-                            frame = stack.pop()
-                            if last is not None:
-                                end = last.end_mark.index + offset
-                                style = getattr(last, "style", None)
-                                if style in ("|", ">"):
-                                    begin = last.start_mark.index + offset
-                                    end = _block_end(text, begin, end, style)
-                                frame.span.end = end
-                            self._child_done(stack, frame.span)
-                    else:
-                        last = event
-                    continue
                 if kind is scalar_kind or kind is AliasEvent:
-                    is_alias = kind is AliasEvent
-                    if not stack:
-                        continue  # a document that is one scalar: nothing to edit
-                    top = stack[-1]
-                    if top.is_map and top.key is None:
-                        if len(stack) == 1:
-                            start = line_start(text, event.start_mark.index + offset)
-                            if root_open >= 0:
-                                found.root_entries.append((root_open, start))
-                                if self.root_entry_done and not self.everything:
-                                    return
-                            root_open = start
-                        top.key = "" if is_alias else str(event.value)
-                        top.key_start = event.start_mark.index + offset
-                        top.key_end = event.end_mark.index + offset
-                        top.key_line = event.start_mark.line + lines + 1
-                        top.key_column = event.start_mark.column
-                        continue
-                    span = _span(text, offset, lines, event, ALIAS if is_alias else SCALAR)
-                    if self.everything:
-                        child_path = (*top.path, self._child_key(top))
-                        if is_alias:
-                            found.aliases.append((span.value or "", child_path, span))
-                        elif span.anchor is not None:
-                            found.anchors[span.anchor] = (child_path, span)
-                    self._child_done(stack, span)
-                elif kind is map_start or kind is seq_start:
-                    span = _span(
-                        text, offset, lines, event, MAPPING if kind is map_start else SEQUENCE
-                    )
-                    if not stack:
-                        frame = _Frame(span, (), True)
-                        found.block_root = span.style == "block" and event.start_mark.column == 0
-                        stack.append(frame)
-                        assert frame.coll is not None
-                        found.chain.append(frame.coll)
-                        continue
-                    top = stack[-1]
-                    child_path = (*top.path, self._child_key(top))
-                    depth = len(top.path)
-                    on_path = top.on_path and depth < depth_wanted and child_path[-1] == path[depth]
-                    frame = _Frame(span, child_path, on_path)
-                    stack.append(frame)
-                    if self.everything and span.anchor is not None:
-                        found.anchors[span.anchor] = (child_path, span)
-                    if frame.coll is not None:
-                        found.chain.append(frame.coll)
-                    elif not self.everything:
-                        skip = 1
-                        last = None
-                elif kind is map_end or kind is seq_end:
-                    frame = stack.pop()
-                    if event.start_mark.index != event.end_mark.index:  # a flow bracket
-                        frame.last_end = event.end_mark.index + offset
-                    frame.span.end = frame.last_end
-                    if frame.coll is not None:
-                        frame.coll.end_mark = event.start_mark.index + offset
-                    if not stack:
-                        if root_open >= 0:
-                            found.root_entries.append((root_open, event.start_mark.index + offset))
+                    if self._scalar(event, kind is AliasEvent):
                         return
-                    self._child_done(stack, frame.span)
+                elif kind is map_start or kind is seq_start:
+                    read = self._opened(event, MAPPING if kind is map_start else SEQUENCE)
+                    if not read and not self._skipped(get_event, kinds):
+                        return  # the stream ended inside it
+                elif kind is map_end or kind is seq_end:
+                    if self._closed(event):
+                        return
                 elif kind is DocumentEndEvent:
-                    break
-                elif kind is DocumentStartEvent:
-                    continue
+                    return
+
+    def _scalar(self, event: Any, is_alias: bool) -> bool:
+        """A scalar or an alias, as a key or a value; True when the walk is done."""
+        if not self.stack:
+            return False  # a document that is one scalar: nothing to edit
+        top = self.stack[-1]
+        if top.is_map and top.key is None:
+            return self._key(top, event, is_alias)
+        span = _span(self.text, self.offset, self.lines, event, ALIAS if is_alias else SCALAR)
+        if self.everything:
+            child_path = (*top.path, self._child_key(top))
+            if is_alias:
+                self.found.aliases.append((span.value or "", child_path, span))
+            elif span.anchor is not None:
+                self.found.anchors[span.anchor] = (child_path, span)
+        self._child_done(span)
+        return False
+
+    def _key(self, top: _Frame, event: Any, is_alias: bool) -> bool:
+        """A mapping's key (a root key starts a root entry); True when the walk is done:
+        the root entry holding the path has ended."""
+        start_index = event.start_mark.index + self.offset
+        if len(self.stack) == 1:
+            start = line_start(self.text, start_index)
+            if self.root_open >= 0:
+                self.found.root_entries.append((self.root_open, start))
+                if self.root_entry_done and not self.everything:
+                    return True
+            self.root_open = start
+        top.key = "" if is_alias else str(event.value)
+        top.key_start = start_index
+        top.key_end = event.end_mark.index + self.offset
+        top.key_line = event.start_mark.line + self.lines + 1
+        top.key_column = event.start_mark.column
+        return False
+
+    def _opened(self, event: Any, kind: int) -> bool:
+        """A mapping or list starts; False when it is off the path, to be skipped."""
+        span = _span(self.text, self.offset, self.lines, event, kind)
+        if not self.stack:
+            frame = _Frame(span, (), True)
+            self.found.block_root = span.style == "block" and event.start_mark.column == 0
+            self.stack.append(frame)
+            assert frame.coll is not None
+            self.found.chain.append(frame.coll)
+            return True
+        top = self.stack[-1]
+        child_path = (*top.path, self._child_key(top))
+        depth = len(top.path)
+        on_path = top.on_path and depth < len(self.path) and child_path[-1] == self.path[depth]
+        frame = _Frame(span, child_path, on_path)
+        self.stack.append(frame)
+        if self.everything and span.anchor is not None:
+            self.found.anchors[span.anchor] = (child_path, span)
+        if frame.coll is not None:
+            self.found.chain.append(frame.coll)
+            return True
+        return self.everything
+
+    def _skipped(self, get_event: Callable[[], Any], kinds: EventKinds) -> bool:
+        """Read past the collection just opened, off the path; False if the stream ended.
+
+        Only nesting and its last content event matter: they say where it ends.
+        """
+        _scalar_kind, map_start, seq_start, map_end, seq_end = kinds
+        depth = 1
+        last: Any = None
+        while depth:
+            event = get_event()
+            if event is None:
+                return False
+            kind = type(event)
+            if kind is map_start or kind is seq_start:
+                depth += 1
+            elif kind is map_end or kind is seq_end:
+                depth -= 1
+                if event.start_mark.index != event.end_mark.index:  # a flow bracket
+                    last = event
+            else:
+                last = event
+        frame = self.stack.pop()
+        if last is not None:
+            end = last.end_mark.index + self.offset
+            style = getattr(last, "style", None)
+            if style in ("|", ">"):
+                end = _block_end(self.text, last.start_mark.index + self.offset, end, style)
+            frame.span.end = end
+        self._child_done(frame.span)
+        return True
+
+    def _closed(self, event: Any) -> bool:
+        """A mapping or list ends; True when it is the root: the document is done."""
+        frame = self.stack.pop()
+        if event.start_mark.index != event.end_mark.index:  # a flow bracket
+            frame.last_end = event.end_mark.index + self.offset
+        frame.span.end = frame.last_end
+        if frame.coll is not None:
+            frame.coll.end_mark = event.start_mark.index + self.offset
+        if not self.stack:
+            if self.root_open >= 0:
+                end = event.start_mark.index + self.offset
+                self.found.root_entries.append((self.root_open, end))
+            return True
+        self._child_done(frame.span)
+        return False
 
     def _child_key(self, top: _Frame) -> Key:
         if top.is_map:
             return "" if top.key is None else top.key
         return top.count
 
-    def _child_done(self, stack: list[_Frame], span: Span) -> None:
+    def _child_done(self, span: Span) -> None:
         """A child of the innermost open collection has been read whole."""
-        top = stack[-1]
+        top = self.stack[-1]
         if span.end > top.last_end:
             top.last_end = span.end
         if top.is_map:
@@ -348,7 +372,7 @@ class _Walk:
                 )
                 if self.until_target and top.path == self.path[:-1] and key == self.path[-1]:
                     raise _Stop
-            if len(stack) == 1 and self.path and key == self.path[0]:
+            if len(self.stack) == 1 and self.path and key == self.path[0]:
                 self.root_entry_done = True
             return
         if top.coll is not None:
