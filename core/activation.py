@@ -35,21 +35,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core.conditions import as_list, own_checks
+from core.conditions import own_checks
 from core.context import NO_TYPE, Context
 from core.metadata import (
     layer_file,
     metadata_node,
 )
-from core.model import METADATA_KEY, SEQUENCE, LayerFile, Node, Problem, Verdict
+from core.model import METADATA_KEY, LayerFile, Problem, Verdict
+from core.requiring import components, cycle_problem, is_cycle, requirements
 from core.words import did_you_mean
 
 # Context and layer_file are read here by the engine's callers: one import for all.
 __all__ = ["Context", "evaluate", "layer_file", "merge_order"]
-
-
-# A longer requires cycle is shown by its first and last steps.
-_CYCLE_SHOWN = 8
 
 # --- evaluating ----------------------------------------------------------------
 
@@ -101,86 +98,6 @@ def merge_order(layers: Sequence[LayerFile]) -> list[LayerFile]:
     so ``zip(merge_order(layers), verdicts)`` pairs each layer with its verdict.
     """
     return _prepare(layers)[0]
-
-
-def _requires_nodes(layer: LayerFile) -> list[Node | None]:
-    """The node of each `requires` entry (for positions), parallel to the names."""
-    node = metadata_node(layer.root, "conditions", "requires")
-    if node is None:
-        return []
-    if node.kind == SEQUENCE:
-        return list(node.value)
-    return [node]
-
-
-def _components(edges: list[list[int]]) -> list[list[int]]:
-    """Strongly connected components, each after every component it reaches (Tarjan)."""
-    count = len(edges)
-    index: list[int | None] = [None] * count
-    low = [0] * count
-    on_stack = [False] * count
-    stack: list[int] = []
-    out: list[list[int]] = []
-    counter = 0
-    for start in range(count):
-        if index[start] is not None:
-            continue
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack[start] = True
-        work = [(start, 0)]
-        while work:
-            vertex, position = work[-1]
-            if position < len(edges[vertex]):
-                work[-1] = (vertex, position + 1)
-                target = edges[vertex][position]
-                target_index = index[target]
-                if target_index is None:
-                    index[target] = low[target] = counter
-                    counter += 1
-                    stack.append(target)
-                    on_stack[target] = True
-                    work.append((target, 0))
-                elif on_stack[target]:
-                    low[vertex] = min(low[vertex], target_index)
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[vertex])
-            if low[vertex] == index[vertex]:
-                component: list[int] = []
-                while True:
-                    member = stack.pop()
-                    on_stack[member] = False
-                    component.append(member)
-                    if member == vertex:
-                        break
-                out.append(component)
-    return out
-
-
-def _cycle_path(start: int, members: set[int], edges: list[list[int]]) -> list[int]:
-    """A shortest cycle through `start` inside its component, as start … start."""
-    parents: dict[int, int] = {}
-    frontier = [start]
-    while frontier:
-        following: list[int] = []
-        for vertex in frontier:
-            for target in edges[vertex]:
-                if target not in members:
-                    continue
-                if target == start:
-                    back = [vertex]
-                    while back[-1] != start:
-                        back.append(parents[back[-1]])
-                    return [*reversed(back), start]
-                if target not in parents:
-                    parents[target] = vertex
-                    following.append(target)
-        frontier = following
-    return [start, start]  # unreachable for a real cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +156,10 @@ def evaluate(layers: Sequence[LayerFile], context: Context) -> tuple[list[Verdic
     return activation.verdicts, activation.problems
 
 
+# Whether a layer's conditions hold, and each check with its reason.
+_Result = tuple[bool, list[tuple[bool, str]]]
+
+
 def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
     """One verdict per layer, in merge order (lowest priority first), and the problems.
 
@@ -250,8 +171,45 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
     """
     ordered, problems = _prepare(layers)
     index_of = {layer.name: i for i, layer in enumerate(ordered)}
-    count = len(ordered)
+    problems += _unknown_forced(context, index_of)
+    problems += _unmentioned_choices(ordered, context)
+    graph, graph_problems = requirements(ordered, index_of)
+    problems += graph_problems
+    active: list[bool] = [False] * len(ordered)
+    results: list[_Result | None] = [None] * len(ordered)
+    for component in components(graph.edges):
+        cycle_text = ""
+        if is_cycle(component, graph.edges):
+            cycle_text, problem = cycle_problem(ordered, component, graph.edges)
+            problems.append(problem)
+        in_cycle = set(component) if cycle_text else set()
+        for i in sorted(component):
+            layer = ordered[i]
+            if layer.is_base:
+                active[i] = layer.name not in context.force_off
+                continue
+            checks = own_checks(layer, context)
+            if graph.unusable[i]:
+                checks.append((False, "condition 'requires' cannot be evaluated (see problems)"))
+            for name in graph.names[i]:
+                checks.append(
+                    _requires_check(name, index_of.get(name), in_cycle, cycle_text, active)
+                )
+            holds = not cycle_text and all(ok for ok, _ in checks)
+            if layer.name in context.force_off:
+                active[i] = False
+            elif layer.name in context.force_on:
+                active[i] = True
+            else:
+                active[i] = holds
+            results[i] = (holds, checks)
+    verdicts = [_verdict(layer, active[i], results[i], context) for i, layer in enumerate(ordered)]
+    return Activation(ordered, verdicts, problems)
 
+
+def _unknown_forced(context: Context, index_of: dict[str, int]) -> list[Problem]:
+    """A warning for each layer a what-if forces on or off that does not exist."""
+    problems: list[Problem] = []
     for name in sorted(context.force_on | context.force_off):
         if name not in index_of:
             how = "off" if name in context.force_off else "on"
@@ -264,133 +222,43 @@ def activate(layers: Sequence[LayerFile], context: Context) -> Activation:
                     code="activation",
                 )
             )
+    return problems
 
-    problems += _unmentioned_choices(ordered, context)
 
-    # requires: names, known targets and problems for the unknown ones
-    requires: list[list[str]] = [[] for _ in range(count)]
-    edges: list[list[int]] = [[] for _ in range(count)]
-    unusable: list[bool] = [False] * count
-    for i, layer in enumerate(ordered):
-        if layer.is_base or "requires" not in layer.conditions:
-            continue
-        names = as_list(layer.conditions["requires"])
-        if names is None:
-            unusable[i] = True
-            continue
-        nodes = _requires_nodes(layer)
-        requires[i] = names
-        for position, name in enumerate(names):
-            target = index_of.get(name)
-            if target is not None:
-                if target not in edges[i]:
-                    edges[i].append(target)
-                continue
-            node = nodes[position] if position < len(nodes) else None
-            problems.append(
-                Problem(
-                    severity="error",
-                    message=f"layer '{layer.name}' requires '{name}', which is not a layer in this"
-                    f" config set{did_you_mean(name, list(index_of))}; the layer is inactive",
-                    path=f"{METADATA_KEY}.conditions.requires",
-                    file=layer.display,
-                    line=None if node is None else node.line,
-                    column=None if node is None else node.column,
-                    layer=layer.name,
-                    code="activation",
-                )
-            )
+def _requires_check(
+    name: str, target: int | None, in_cycle: set[int], cycle_text: str, active: list[bool]
+) -> tuple[bool, str]:
+    """Whether the layer `name` (at index `target`) that a layer requires lets it be active."""
+    if target is None:
+        return (False, f"requires '{name}', which is not a layer")
+    if target in in_cycle:
+        return (False, f"requires {name}, which is in a requires cycle ({cycle_text})")
+    if active[target]:
+        return (True, f"requires {name}, which is active")
+    return (False, f"requires {name}, which is inactive")
 
-    active: list[bool] = [False] * count
-    results: list[tuple[bool, list[tuple[bool, str]]] | None] = [None] * count
-    for component in _components(edges):
-        members = set(component)
-        cyclic = len(component) > 1 or component[0] in edges[component[0]]
-        cycle_text = ""
-        if cyclic:
-            start = min(component)
-            path = _cycle_path(start, members, edges)
-            shown = [ordered[i].name for i in path]
-            if len(shown) > _CYCLE_SHOWN:
-                shown = [*shown[:4], "…", *shown[-3:]]
-            cycle_text = " → ".join(shown)
-            first = ordered[start]
-            node = metadata_node(first.root, "conditions", "requires")
-            problems.append(
-                Problem(
-                    severity="error",
-                    message=f"requires cycle: {cycle_text}; layers in a cycle are inactive unless"
-                    " forced on",
-                    path=f"{METADATA_KEY}.conditions.requires",
-                    file=first.display,
-                    line=None if node is None else node.line,
-                    column=None if node is None else node.column,
-                    layer=first.name,
-                    code="activation",
-                )
-            )
-        for i in sorted(component):
-            layer = ordered[i]
-            if layer.is_base:
-                active[i] = layer.name not in context.force_off
-                continue
-            checks = own_checks(layer, context)
-            if unusable[i]:
-                checks.append((False, "condition 'requires' cannot be evaluated (see problems)"))
-            for name in requires[i]:
-                target = index_of.get(name)
-                if target is None:
-                    checks.append((False, f"requires '{name}', which is not a layer"))
-                elif cyclic and target in members:
-                    checks.append(
-                        (False, f"requires {name}, which is in a requires cycle ({cycle_text})")
-                    )
-                elif active[target]:
-                    checks.append((True, f"requires {name}, which is active"))
-                else:
-                    checks.append((False, f"requires {name}, which is inactive"))
-            holds = not cyclic and all(ok for ok, _ in checks)
-            if layer.name in context.force_off:
-                active[i] = False
-            elif layer.name in context.force_on:
-                active[i] = True
-            else:
-                active[i] = holds
-            results[i] = (holds, checks)
 
-    verdicts: list[Verdict] = []
-    for i, layer in enumerate(ordered):
-        forced_off = layer.name in context.force_off
-        forced_on = layer.name in context.force_on and not forced_off
-        result = results[i]
-        if layer.is_base or result is None:
-            if forced_off:
-                reasons: tuple[str, ...] = ("forced off by what-if",)
-            else:
-                reasons = ("always active (base)",)
-            verdicts.append(
-                Verdict(
-                    layer.name, layer.display, layer.priority, active[i], reasons, True, forced_off
-                )
-            )
-            continue
-        _, checks = result
-        texts = [text for ok, text in checks if not ok] + [text for ok, text in checks if ok]
-        if not checks:
-            texts = ["always active (no conditions)"]
-        if forced_off:
-            texts.insert(0, "forced off by what-if")
-        elif forced_on:
-            texts.insert(0, "forced on by what-if")
-        verdicts.append(
-            Verdict(
-                layer.name,
-                layer.display,
-                layer.priority,
-                active[i],
-                tuple(texts),
-                False,
-                forced_on or forced_off,
-            )
-        )
-    return Activation(ordered, verdicts, problems)
+def _verdict(layer: LayerFile, active: bool, result: _Result | None, context: Context) -> Verdict:
+    """`layer`'s verdict: the failing checks first, then those that hold."""
+    forced_off = layer.name in context.force_off
+    forced_on = layer.name in context.force_on and not forced_off
+    if layer.is_base or result is None:
+        reasons = ("forced off by what-if",) if forced_off else ("always active (base)",)
+        return Verdict(layer.name, layer.display, layer.priority, active, reasons, True, forced_off)
+    _, checks = result
+    texts = [text for ok, text in checks if not ok] + [text for ok, text in checks if ok]
+    if not checks:
+        texts = ["always active (no conditions)"]
+    if forced_off:
+        texts.insert(0, "forced off by what-if")
+    elif forced_on:
+        texts.insert(0, "forced on by what-if")
+    return Verdict(
+        layer.name,
+        layer.display,
+        layer.priority,
+        active,
+        tuple(texts),
+        False,
+        forced_on or forced_off,
+    )
