@@ -227,90 +227,126 @@ def layer_files(manifest: Manifest) -> tuple[list[tuple[Path, bool]], list[Probl
     set root and may use ``**``. The default globs never warn when they match nothing;
     globs from the manifest do.
     """
-    root = manifest.root
-    display = MANIFEST_NAME if manifest.file is not None else None
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    files: list[tuple[Path, bool]] = []
+    problems = _ManifestProblems(manifest)
+    try:
+        if not manifest.root.is_dir():
+            return [], problems.found
+    except OSError:
+        return [], problems.found
+    seen: set[Path] = set()  # resolved paths already listed
+    files = _base_files(manifest, seen, problems)
+    files += _override_files(manifest, seen, problems)
+    return files, problems.found
 
-    def problem(severity: Severity, message: str, path: str, code: str = "manifest") -> None:
-        where = locate_key(manifest, path) if display is not None else None
+
+class _ManifestProblems:
+    """Problems found listing the files; one about a manifest key is at its line."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self.display = MANIFEST_NAME if manifest.file is not None else None
+        self.found: list[Problem] = []
+
+    def at_key(self, severity: Severity, message: str, key: str) -> None:
+        where = locate_key(self.manifest, key) if self.display is not None else None
         line = where[1] if where is not None else None
-        problems.append(
+        self.found.append(
             Problem(
                 severity=severity,
                 message=message,
-                path=path,
-                file=display,
+                path=key,
+                file=self.display,
                 line=line,
                 column=1 if line else None,
-                code=code,
+                code="manifest",
             )
         )
 
-    try:
-        if not root.is_dir():
-            return files, problems
-    except OSError:
-        return files, problems
 
+def _base_files(
+    manifest: Manifest, seen: set[Path], problems: _ManifestProblems
+) -> list[tuple[Path, bool]]:
+    """The base files that exist, each once, in the order the manifest lists them."""
+    root = manifest.root
+    files: list[tuple[Path, bool]] = []
     for name in manifest.base:
         path = Path(os.path.normpath(root / name))
         shown = display_path(path, root)
         try:
             info = os.stat(path)
         except FileNotFoundError:
-            problem("error", f"base file {shown} does not exist", "base")
+            problems.at_key("error", f"base file {shown} does not exist", "base")
             continue
         except OSError as error:
-            problem("error", f"base file {shown} cannot be read: {error.strerror or error}", "base")
+            reason = error.strerror or error
+            problems.at_key("error", f"base file {shown} cannot be read: {reason}", "base")
             continue
         if not stat.S_ISREG(info.st_mode):
-            problem("error", f"base file {shown} is not a file", "base")
+            problems.at_key("error", f"base file {shown} is not a file", "base")
             continue
         key = path.resolve()
         if key in seen:
-            problem("warning", f"base file {shown} is listed more than once", "base")
+            problems.at_key("warning", f"base file {shown} is listed more than once", "base")
             continue
         seen.add(key)
         files.append((path, True))
+    return files
 
-    # The manifest's order decides ties, as `helm -f a -f b` does: each entry of
-    # `overrides` in turn, the files one glob matches in path order. The default
-    # globs are one entry, so `x.yml` and `x.yaml` files keep a single path order.
+
+def _override_files(
+    manifest: Manifest, seen: set[Path], problems: _ManifestProblems
+) -> list[tuple[Path, bool]]:
+    """What the override patterns match and is not listed yet, group by group.
+
+    The manifest's order decides ties, as `helm -f a -f b` does: each entry of
+    `overrides` in turn, the files one glob matches in path order. The default globs
+    are one entry, so `x.yml` and `x.yaml` files keep a single path order.
+    """
+    root = manifest.root
     default = manifest.overrides == DEFAULT_OVERRIDES
     groups = [manifest.overrides] if default else [(pattern,) for pattern in manifest.overrides]
     unusable: set[Path] = set()
+    files: list[tuple[Path, bool]] = []
     for group in groups:
         matched: dict[Path, Path] = {}
         for pattern in group:
             found = match_pattern(root, pattern)
-            for message in found.warnings:
-                problem("warning", message, "overrides")
-            for message in found.errors:
-                problem("error", f"{message}; override files in it are missing", "overrides")
-            for path, why, minor in found.unusable:
-                if path in unusable:
-                    continue
-                unusable.add(path)
-                shown = display_path(path, root)
-                problems.append(
-                    Problem(
-                        severity="warning" if minor else "error",
-                        message=f"{shown} {why}; the override pattern '{pattern}' matches it,"
-                        " but it is not read as a layer",
-                        file=shown,
-                        code="io",
-                    )
-                )
-            hits = found.files
-            if not hits and not (default or found.unusable or found.warnings):
-                problem("warning", f"override pattern '{pattern}' matches no file", "overrides")
-            for hit in hits:
+            _report_match(found, pattern, default, unusable, problems)
+            for hit in found.files:
                 key = hit.resolve()
                 if key not in seen:
                     matched.setdefault(key, hit)
         for key, path in sorted(matched.items(), key=lambda item: display_path(item[1], root)):
             seen.add(key)
             files.append((path, False))
-    return files, problems
+    return files
+
+
+def _report_match(
+    found: PatternMatch,
+    pattern: str,
+    default: bool,
+    unusable: set[Path],
+    problems: _ManifestProblems,
+) -> None:
+    """What one override pattern's match has to say; a file that cannot be a layer once."""
+    for message in found.warnings:
+        problems.at_key("warning", message, "overrides")
+    for message in found.errors:
+        problems.at_key("error", f"{message}; override files in it are missing", "overrides")
+    for path, why, minor in found.unusable:
+        if path in unusable:
+            continue
+        unusable.add(path)
+        shown = display_path(path, problems.manifest.root)
+        problems.found.append(
+            Problem(
+                severity="warning" if minor else "error",
+                message=f"{shown} {why}; the override pattern '{pattern}' matches it,"
+                " but it is not read as a layer",
+                file=shown,
+                code="io",
+            )
+        )
+    if not found.files and not (default or found.unusable or found.warnings):
+        problems.at_key("warning", f"override pattern '{pattern}' matches no file", "overrides")
