@@ -101,32 +101,33 @@ def read_source(path: Path, display: str) -> tuple[bytes | None, Problem | None]
         return refuse(f"{display} cannot be read: {error.strerror or error}")
 
 
-def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFile:
-    """Parse YAML bytes (UTF-8, or UTF-16 with a BOM) into a positioned tree."""
-    problems: list[Problem] = []
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8"
+def _decoded(data: bytes, display: str, layer: str | None) -> str | Problem:
+    """The text of UTF-8 bytes (UTF-16 with a BOM), or where it cannot be decoded."""
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problems.append(
-            Problem(
-                severity="error",
-                message=f"the file is not valid {encoding.upper()}: byte 0x{data[error.start]:02x}"
-                " cannot be decoded",
-                path="",
-                file=display,
-                line=line,
-                column=column,
-                layer=layer,
-                code="syntax",
-            )
+        return Problem(
+            severity="error",
+            message=f"the file is not valid {encoding.upper()}: byte 0x{data[error.start]:02x}"
+            " cannot be decoded",
+            path="",
+            file=display,
+            line=line,
+            column=column,
+            layer=layer,
+            code="syntax",
         )
-        return ParsedFile(None, problems)
+
+
+def parse_bytes(data: bytes, display: str, layer: str | None = None) -> ParsedFile:
+    """Parse YAML bytes (UTF-8, or UTF-16 with a BOM) into a positioned tree."""
+    text = _decoded(data, display, layer)
+    if isinstance(text, Problem):
+        return ParsedFile(None, [text])
+    problems: list[Problem] = []
     builder = Builder(display, layer, problems)
     documents: list[Document] = []
     for index, (root, line) in enumerate(builder.build(text), 1):
