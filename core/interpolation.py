@@ -160,42 +160,10 @@ class _Scanner:
         if depth >= _MAX_DEPTH:
             raise _Failure(f"expansions are nested more than {_MAX_DEPTH} deep{_at(start)}")
         text = self.text
-        pos = start + 2
-        match = _NAME.match(text, pos)
-        if match is None:
-            if pos >= len(text):
-                raise _Failure(_unclosed(start))
-            if text[pos] == "}":
-                raise _Failure(f"empty variable name in '${{}}'{_at(start)}")
-            raise _Failure(
-                f"invalid variable name after '${{'{_at(start)}: names start with a letter"
-                f" or '_' and continue with letters, digits or '_', found {text[pos]!r}"
-            )
-        name = match.group()
-        pos = match.end()
-        if pos >= len(text):
-            raise _Failure(_unclosed(start))
-        op = text[pos]
-        if op == "}":
-            if not live:
-                return "", pos + 1
-            value = self.env.get(name)
-            self.trace.append(VarRead(name, value, False))
-            if value is None:
-                raise _Failure(f"variable {name} is not set")
-            return value, pos + 1
-        colon = op == ":"
-        if colon:
-            pos += 1
-            if pos >= len(text):
-                raise _Failure(_unclosed(start))
-            op = text[pos]
-        if op != "-" and op != "?":
-            shown = (":" if colon else "") + ("" if colon and op == "}" else op)
-            raise _Failure(
-                f"unsupported operator {shown!r} in '${{{name}'{_at(start)};"
-                f" the supported forms are {_FORMS}"
-            )
+        name, pos = self._name(start)
+        if text[pos] == "}":
+            return self._variable(name, live), pos + 1
+        colon, op, pos = self._operator(name, start, pos)
         word_start = pos + 1
         if not live:
             _, end = self._word(word_start, start, False, depth)
@@ -216,6 +184,53 @@ class _Scanner:
         if missing or value is None:
             raise _Failure(f"{name}: {word}")
         return value, end + 1
+
+    def _name(self, start: int) -> tuple[str, int]:
+        """The variable name of the ``${`` at ``start``, and the index just after it."""
+        text = self.text
+        pos = start + 2
+        match = _NAME.match(text, pos)
+        if match is None:
+            if pos >= len(text):
+                raise _Failure(_unclosed(start))
+            if text[pos] == "}":
+                raise _Failure(f"empty variable name in '${{}}'{_at(start)}")
+            raise _Failure(
+                f"invalid variable name after '${{'{_at(start)}: names start with a letter"
+                f" or '_' and continue with letters, digits or '_', found {text[pos]!r}"
+            )
+        pos = match.end()
+        if pos >= len(text):
+            raise _Failure(_unclosed(start))
+        return match.group(), pos
+
+    def _variable(self, name: str, live: bool) -> str:
+        """The value of a plain ``${name}``, which must be set."""
+        if not live:
+            return ""
+        value = self.env.get(name)
+        self.trace.append(VarRead(name, value, False))
+        if value is None:
+            raise _Failure(f"variable {name} is not set")
+        return value
+
+    def _operator(self, name: str, start: int, pos: int) -> tuple[bool, str, int]:
+        """The ``-``, ``:-``, ``?`` or ``:?`` at ``pos``: (colon, operator, its index)."""
+        text = self.text
+        op = text[pos]
+        colon = op == ":"
+        if colon:
+            pos += 1
+            if pos >= len(text):
+                raise _Failure(_unclosed(start))
+            op = text[pos]
+        if op != "-" and op != "?":
+            shown = (":" if colon else "") + ("" if colon and op == "}" else op)
+            raise _Failure(
+                f"unsupported operator {shown!r} in '${{{name}'{_at(start)};"
+                f" the supported forms are {_FORMS}"
+            )
+        return colon, op, pos
 
     def _word(self, pos: int, opener: int, live: bool, depth: int) -> tuple[str, int]:
         """Expand a default or message from ``pos``; return it and its closing index."""
