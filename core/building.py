@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, DocumentStartEvent
 
 from core.events import EventKinds, event_stream
@@ -174,16 +174,7 @@ class Builder(RareCases):
                         skip_depth += 1
                         continue
                     if len(stack) >= MAX_DEPTH:
-                        mark = event.start_mark
-                        self.problem(
-                            "error",
-                            f"nesting deeper than {MAX_DEPTH} levels; the rest of this"
-                            " value is ignored",
-                            mark.line + 1,
-                            mark.column + 1,
-                            "syntax",
-                            self.current_path(),
-                        )
+                        self.too_deep(event)
                         skip_depth = 1
                         continue
                     is_map = kind is MappingStartEvent
@@ -223,15 +214,7 @@ class Builder(RareCases):
                     node, size = self.alias(event)
                     self.expanded += size
                     if self.expanded > MAX_EXPANDED_NODES:
-                        self.problem(
-                            "error",
-                            f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
-                            " (an alias bomb?); the rest of the file is ignored",
-                            node.line,
-                            node.column,
-                            "syntax",
-                            self.current_path(),
-                        )
+                        self.alias_bomb(node)
                         break
                 else:
                     if kind is DocumentStartEvent:
@@ -258,26 +241,8 @@ class Builder(RareCases):
                     self.special_entry(top, key, node)
                     continue
                 container[key] = node
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            what = error.problem or "invalid YAML"
-            if error.context:
-                what = f"{what} {error.context}"
-            self.problem(
-                "error",
-                f"YAML syntax error: {what}",
-                mark.line + 1 if mark else 1,
-                mark.column + 1 if mark else 1,
-                "syntax",
-                self.current_path(),
-            )
         except (YAMLError, ValueError) as error:
-            self.problem("error", f"YAML syntax error: {error}", 1, 1, "syntax")
+            self.syntax_error(error)
         if stack:
-            # Keep what was read before the error: close every open collection.
-            for frame in stack:
-                if frame.merge_keys:
-                    self.apply_merge_keys(frame.node, frame.merge_keys)
-            root = stack[0].node
-            stack.clear()
+            root = self.close_open_collections()
         roots.append(root)

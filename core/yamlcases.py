@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
 from core.model import (
     DIRECTIVES,
     MAPPING,
@@ -112,6 +114,58 @@ class RareCases:
             if top.key is not None and top.node.kind == MAPPING:
                 return top.key_line, top.key_column
         return mark.line + 1, mark.column + 1
+
+    def too_deep(self, event: Any) -> None:
+        """A collection opened past `MAX_DEPTH`: the builder skips it."""
+        mark = event.start_mark
+        self.problem(
+            "error",
+            f"nesting deeper than {MAX_DEPTH} levels; the rest of this value is ignored",
+            mark.line + 1,
+            mark.column + 1,
+            "syntax",
+            self.current_path(),
+        )
+
+    def alias_bomb(self, node: Node) -> None:
+        """Aliases have expanded past `MAX_EXPANDED_NODES`: the builder stops at `node`."""
+        self.problem(
+            "error",
+            f"aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+            " (an alias bomb?); the rest of the file is ignored",
+            node.line,
+            node.column,
+            "syntax",
+            self.current_path(),
+        )
+
+    def syntax_error(self, error: YAMLError | ValueError) -> None:
+        """What libyaml refused, where it marks it (else at the file's start)."""
+        if not isinstance(error, MarkedYAMLError):
+            self.problem("error", f"YAML syntax error: {error}", 1, 1, "syntax")
+            return
+        mark = error.problem_mark or error.context_mark
+        what = error.problem or "invalid YAML"
+        if error.context:
+            what = f"{what} {error.context}"
+        self.problem(
+            "error",
+            f"YAML syntax error: {what}",
+            mark.line + 1 if mark else 1,
+            mark.column + 1 if mark else 1,
+            "syntax",
+            self.current_path(),
+        )
+
+    def close_open_collections(self) -> Node:
+        """After an error, what was read before it: every open collection closed, and
+        the document's root returned."""
+        for frame in self.stack:
+            if frame.merge_keys:
+                self.apply_merge_keys(frame.node, frame.merge_keys)
+        root = self.stack[0].node
+        self.stack.clear()
+        return root
 
     def alias(self, event: Any) -> tuple[Node, int]:
         found = self.anchors.get(event.anchor)
