@@ -173,20 +173,35 @@ def plural(count: Any, word: str) -> str:
     return f"{count} {word if count == 1 else many}"
 
 
+# Pydantic's error types for a bound: the sign shown and the `ctx` key holding the bound.
+_BOUNDS = {
+    "greater_than_equal": ("≥", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("≤", "le"),
+    "less_than": ("<", "lt"),
+}
+# Pydantic's error types for a value of the wrong type, and what the value must be.
+_TYPE_WORDS = {
+    ("int_type", "int_parsing"): "must be a whole number",
+    ("int_from_float",): "must be a whole number, without a fraction",
+    ("float_type", "float_parsing"): "must be a number",
+    ("bool_type", "bool_parsing"): "must be true or false",
+    ("string_type",): "must be a string",
+    ("list_type", "tuple_type", "set_type", "frozen_set_type"): "must be a list",
+    ("dict_type", "model_type", "model_attributes_type", "dataclass_type"): "must be a mapping",
+    ("none_required",): "must be null",
+    ("finite_number",): "must be a finite number",
+}
+
+
 def readable(error: Mapping[str, Any]) -> str:
     """Pydantic's message, as the end of ``<key> …``: "must be ≥ 1" and the like."""
     kind = str(error.get("type", ""))
     raw_ctx = error.get("ctx")
     ctx: Mapping[str, Any] = raw_ctx if isinstance(raw_ctx, Mapping) else {}
     msg = str(error.get("msg", "")).strip()
-    bounds = {
-        "greater_than_equal": ("≥", "ge"),
-        "greater_than": (">", "gt"),
-        "less_than_equal": ("≤", "le"),
-        "less_than": ("<", "lt"),
-    }
-    if kind in bounds and bounds[kind][1] in ctx:
-        sign, name = bounds[kind]
+    if kind in _BOUNDS and _BOUNDS[kind][1] in ctx:
+        sign, name = _BOUNDS[kind]
         return f"must be {sign} {ctx[name]}"
     if kind in ("string_too_short", "string_too_long") and (
         "min_length" in ctx or "max_length" in ctx
@@ -212,18 +227,7 @@ def readable(error: Mapping[str, Any]) -> str:
         return f"must have the key {ctx['discriminator']}, which says which kind it is"
     if kind == "multiple_of" and "multiple_of" in ctx:
         return f"must be a multiple of {ctx['multiple_of']}"
-    words = {
-        ("int_type", "int_parsing"): "must be a whole number",
-        ("int_from_float",): "must be a whole number, without a fraction",
-        ("float_type", "float_parsing"): "must be a number",
-        ("bool_type", "bool_parsing"): "must be true or false",
-        ("string_type",): "must be a string",
-        ("list_type", "tuple_type", "set_type", "frozen_set_type"): "must be a list",
-        ("dict_type", "model_type", "model_attributes_type", "dataclass_type"): "must be a mapping",
-        ("none_required",): "must be null",
-        ("finite_number",): "must be a finite number",
-    }
-    for kinds, text in words.items():
+    for kinds, text in _TYPE_WORDS.items():
         if kind in kinds:
             return text
     if kind in ("value_error", "assertion_error"):
