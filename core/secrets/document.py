@@ -96,6 +96,7 @@ def read(text: str) -> Document:
     scan = offset  # how far the text has been searched for comments
     prev_keys: tuple[str, ...] | None = None  # the owner of the last content seen
     prev_end = -1  # where the last scalar ended
+    prev_empty: tuple[str, ...] | None = None  # the last scalar was empty: its keys
     documents = 0
     meta_start = -1
     indents: list[int] = []
@@ -120,10 +121,19 @@ def read(text: str) -> Document:
         for start, stop in _comment_spans(text, gap_start, end):
             line_start = text.rfind("\n", 0, start) + 1
             column = start - line_start
-            inline = prev_line_end >= 0 and line_start <= prev_line_end and prev_keys is not None
+            inline = (
+                prev_line_end >= 0
+                and prev_end <= start
+                and line_start <= prev_line_end
+                and prev_keys is not None
+            )
             foot = closed[0].keys if closed else None
             if inline and prev_keys is not None:
                 owner = prev_keys
+            elif prev_empty is not None:
+                # go-yaml gives no comment to an empty value: the next node takes it
+                # or, at the end, the mapping around the empty value's collection.
+                owner = prev_empty[:-1] if at_end else next_keys
             elif foot is not None and at_end:
                 # After the last value: the innermost block the comment lines up with.
                 owner = next((f.keys for f in closed if f.column <= column), next_keys)
@@ -207,19 +217,27 @@ def read(text: str) -> Document:
                 and event.value.endswith(",type:comment]")
                 and is_encrypted(event.value)
             )
-            if scan < start:
+            end = event.end_mark.index + offset
+            # An empty value (`- ` or `key:` with nothing after) takes no comments:
+            # go-yaml hands the ones before it to the next node that has text.
+            # So does a block list whose first item is such an empty value.
+            empty = (kind is ScalarEvent and end == start and not is_key) or (
+                kind is SequenceStartEvent and not event.flow_style and _empty_next(parser)
+            )
+            if scan < start and not empty:
                 if text.find("#", scan, start) != -1:
                     comments_before(start, owner, mark.column, line)
                 scan = start
-            if closed:
+            if closed and not empty:
                 closed.clear()
-            end = event.end_mark.index + offset
             if meta_start >= 0 and doc.meta_span is not None and doc.meta_span[1] == -1:
                 doc.meta_span = (meta_start, _line_start(text, start))
             if kind is ScalarEvent:
-                scan = end
-                prev_keys = owner
-                prev_end = end
+                prev_empty = owner if empty else None
+                if not empty:  # an empty value's marks stand at the next token
+                    scan = end
+                    prev_keys = owner
+                    prev_end = end
                 if parent is None:
                     raise DocumentError("the top level must be a mapping of keys", line)
                 if is_key:
@@ -294,6 +312,8 @@ def read(text: str) -> Document:
                 child_keys = parent.keys
                 child_path = (*parent.path, parent.index)
                 parent.index += 1
+                if not flow and not meta:
+                    doc.item_blocks.add(_line_start(text, start))
             child = _Frame(
                 kind is MappingStartEvent,
                 child_keys,
@@ -304,7 +324,8 @@ def read(text: str) -> Document:
             )
             child.own_key = own_key
             stack.append(child)
-            prev_keys = owner if flow else None
+            if not empty:
+                prev_keys = owner if flow else None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line_no = mark.line + 1 if mark is not None else None
@@ -316,6 +337,11 @@ def read(text: str) -> Document:
     if indents:
         doc.indent = min(indents)
     return doc
+
+
+def _empty_next(parser: Any) -> bool:
+    following = parser.peek_event()
+    return type(following) is ScalarEvent and following.start_mark.index == following.end_mark.index
 
 
 def _store_meta(stack: list[_Frame], frame: _Frame) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.secrets import metadata as meta
-from core.secrets.document import Document, Leaf, aad
+from core.secrets.document import Comment, Document, Leaf, aad
 from core.secrets.identities import identities as default_identities
 from core.secrets.rules import CreationRule, Rules, RulesError, creation_rule
 from core.secrets.sopsfile import (
@@ -139,9 +139,16 @@ def encrypt_text(
             sealed = cipher.seal(plain, leaf.aad)
             edits.append((leaf.start, content_end(text, leaf), _quoted(sealed, leaf)))
     for comment in doc.comments:
+        written = comment.text
         if comment.text and not comment.item and decider.encrypts(comment.keys):
-            sealed = cipher.seal(Plain(comment.text, "comment"), aad(comment.keys))
-            edits.append((comment.start, comment.end, sealed))
+            written = cipher.seal(Plain(comment.text, "comment"), aad(comment.keys))
+        lift = _lifted(text, doc.item_blocks, comment)
+        if lift is not None:
+            line_start, indent, content_end_at = lift
+            edits.append((line_start, line_start, f"{indent}#{written}{newline_of(text)}"))
+            edits.append((content_end_at, comment.end, ""))
+        elif written != comment.text:
+            edits.append((comment.start, comment.end, written))
     lastmodified = meta.now()
     try:
         stanzas = meta.wrap(data_key, recipients)
@@ -158,6 +165,37 @@ def encrypt_text(
     result = body + meta.render(metadata, doc.indent).replace("\n", newline)
     _prove(result, Unlocked(metadata, data_key, file), file)
     return result
+
+
+def _lifted(text: str, item_blocks: set[int], comment: Comment) -> tuple[int, str, int] | None:
+    """Where an end-of-line comment must go on a line of its own for sops to keep it.
+
+    The case: the comment ends the first line of a block-list item that is itself a
+    block collection (`- key: value  # note`, `- - 1  # note`) and comment lines stand
+    just above that item. go-yaml gives the item both a head and a line comment, and
+    sops, writing the file back out when it decrypts, drops the head one. sops puts such
+    a comment on its own line above the item when it encrypts, and confscope does too,
+    only in that case. Returns the line's start, its indent and where its content ends;
+    or None to leave the comment where it is.
+    """
+    if comment.item:
+        return None
+    hash_at = comment.start - 1
+    line_start = text.rfind("\n", 0, hash_at) + 1
+    content = text[line_start:hash_at].rstrip(" \t")
+    body = content.lstrip(" ")
+    if line_start not in item_blocks or not body.startswith("- "):
+        return None
+    above = line_start
+    while above > 0:
+        previous = text.rfind("\n", 0, above - 1) + 1
+        line = text[previous:above].strip()
+        if line.startswith("#"):
+            return line_start, content[: len(content) - len(body)], line_start + len(content)
+        if line:
+            return None
+        above = previous
+    return None
 
 
 def rotate(file: Path, identities: Identities = default_identities) -> None:

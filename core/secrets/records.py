@@ -99,6 +99,7 @@ class Document:
     __slots__ = (
         "comments",
         "indent",
+        "item_blocks",
         "leaves",
         "meta_leaves",
         "meta_span",
@@ -116,3 +117,4 @@ class Document:
         self.meta_leaves: dict[KeyPath, Leaf] = {}
         self.indent = 4  # the data's mapping indentation, for a new `sops:` block alike
         self.root_flow = False  # the top-level mapping is written {...}
+        self.item_blocks: set[int] = set()  # line starts of block collections that are list items

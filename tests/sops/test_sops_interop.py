@@ -322,3 +322,34 @@ def test_set_refuses_what_it_cannot_add(tools: Tools, age_key: AgeKey) -> None:
         with pytest.raises(operations.SecretsError, match=words):
             set_value(file, path, "x", age_key.identities)
     assert file.read_bytes() == before
+
+
+LIST_COMMENTS = {
+    # A comment line above a list item that is a mapping, and one at the end of the
+    # item's first line: go-yaml gives the item both and sops, decrypting, would drop
+    # the one above; confscope moves the end-of-line one above the item, as sops does.
+    "mapping item": "servers:\n  # the primary\n  - host: a  # inline\n    port: 1\n  - host: b\n",
+    "nested list item": "matrix:\n  # rows\n  - - 1  # first\n    - 2\n",
+    "block value on the dash line": "jobs:\n  # note\n  - steps:  # inline\n      - run\n",
+    "comment above an empty item": "list:\n  - a\n  # before the empty one\n  -\nnext: 1\n",
+    "comment above a list of one empty item": "only:\n  # above\n  -\n",
+    "comment after a last empty item": "tail:\n  - 1\n  -\n  # after\n",
+    "after a last empty item, nested": "a:\n  b:\n    - \n    # after\n",
+    "end of a key whose list starts empty": "a:  # inline\n  - \n  - x\n",
+}
+
+
+@pytest.mark.parametrize("text", LIST_COMMENTS.values(), ids=LIST_COMMENTS.keys())
+def test_comments_around_list_items_survive_sops_decrypt(
+    tools: Tools, age_key: AgeKey, text: str
+) -> None:
+    plain = tools.cwd / "lists.yaml"
+    plain.write_text(text)
+    encrypted = tools.cwd / "enc.lists.yaml"
+    encrypted.write_text(operations.encrypt(plain, [age_key.recipient]))
+    assert "type:comment" in encrypted.read_text()
+    theirs = tools.sops("decrypt", str(encrypted)).stdout
+    assert "ENC[AES256_GCM" not in theirs  # sops found each comment's key path
+    assert load(theirs) == load(text)
+    assert comments(theirs) == comments(text)
+    assert comments(operations.decrypt(encrypted, age_key.identities)) == comments(text)

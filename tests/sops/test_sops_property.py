@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +34,6 @@ TREES = st.recursive(
     max_leaves=25,
 )
 DOCS = st.dictionaries(KEYS, TREES, min_size=1, max_size=5)
-# go-yaml drops or moves comments next to null values in lists, even in files sops
-# wrote itself, so the comment test has no nulls. Nor empty strings: a comment beside
-# an empty string inside a list item is placed differently by confscope's writer and
-# sops' (a known gap, found by this test: {'_': [{'_': ''}]} with a comment above).
-NO_NULL_TREES = st.recursive(
-    SCALARS.filter(lambda v: v is not None and v != ""),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=4),
-        st.dictionaries(KEYS, inner, min_size=1, max_size=4),
-    ),
-    max_leaves=25,
-)
-COMMENTED_DOCS = st.dictionaries(KEYS, NO_NULL_TREES, min_size=1, max_size=5)
 
 
 def dump(data: Any, flow: bool) -> str:
@@ -144,12 +132,9 @@ def test_set_changes_exactly_that_value(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    # The same examples every run: comment placement has known gaps against go-yaml
-    # (see NO_NULL_TREES), and CI must not fail on a fresh draw of one of them.
-    derandomize=True,
 )
 @given(
-    data=COMMENTED_DOCS,
+    data=DOCS,
     spots=st.lists(st.tuples(st.integers(0, 200), st.booleans(), st.booleans()), max_size=6),
 )
 def test_sops_opens_every_comment_confscope_encrypted(
@@ -180,13 +165,13 @@ def test_sops_opens_every_comment_confscope_encrypted(
     encrypted.write_text(operations.encrypt(plain, [key.recipient]))
     tools = Tools(key, directory, directory, directory)
     theirs = tools.sops("decrypt", str(encrypted)).stdout
-    assert "ENC[" not in theirs
+    assert "ENC[AES256_GCM" not in theirs
     assert load(theirs) == load(text)
     # sops itself drops a few comments (one before a null item, one above a nested
-    # list): the judge is what sops makes of the same plaintext it encrypted itself.
+    # list): every comment that survives sops' own encrypt and decrypt of the same
+    # plaintext must survive confscope's encrypt and sops' decrypt too.
     by_sops = directory / "by-sops.yaml"
     by_sops.write_text(tools.sops("encrypt", "--age", key.recipient, str(plain)).stdout)
     reference = tools.sops("decrypt", str(by_sops)).stdout
-    assert sorted(re.findall(r"# ((?:note|inline) \d+)", theirs)) == sorted(
-        re.findall(r"# ((?:note|inline) \d+)", reference)
-    )
+    kept = Counter(re.findall(r"# ((?:note|inline) \d+)", theirs))
+    assert Counter(re.findall(r"# ((?:note|inline) \d+)", reference)) <= kept
