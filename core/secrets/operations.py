@@ -28,8 +28,8 @@ from core.secrets.sopsfile import (
     parse,
     unlock,
 )
-from core.secrets.text import block_literal, content_end, newline_of, splice, yaml_scalar
-from core.secrets.values import Cipher, Plain
+from core.secrets.text import block_literal_at, content_end, newline_of, splice, yaml_scalar
+from core.secrets.values import Cipher, Plain, int64_problem
 from core.secrets.writing import read_text, write_atomic
 
 if TYPE_CHECKING:
@@ -73,12 +73,10 @@ def decrypt(file: Path, identities: Identities = default_identities) -> str:
     for leaf, plain in zip(doc.leaves, opened.plains):
         if leaf.encrypted and opened.unlocked.decider.encrypts(leaf.keys):
             written = yaml_scalar(plain, leaf.flow)
+            end = content_end(text, leaf)
             if plain is not None and plain.type == "str" and not leaf.flow and "\n" in plain.value:
-                line_start = text.rfind("\n", 0, leaf.start) + 1
-                before = text[line_start : leaf.start]
-                column = len(before) - len(before.lstrip(" -"))
-                written = block_literal(plain.value, column + step) or written
-            edits.append((leaf.start, content_end(text, leaf), written))
+                end, written = block_literal_at(text, leaf, plain.value, step) or (end, written)
+            edits.append((leaf.start, end, written))
     for comment, opened_comment in zip(doc.comments, opened.comments):
         if opened_comment is not None:
             plaintext = opened_comment[0]
@@ -132,6 +130,12 @@ def encrypt_text(
         plain = leaf.plain()
         if plain is None:
             continue
+        too_big = int64_problem(plain)
+        if too_big is not None:
+            from core.model import format_path  # only when there is an error to word
+
+            message = f"{too_big}; quote it to keep it as text"
+            raise SecretsError(message, file, leaf.line, format_path(leaf.path))
         encrypts = decider.encrypts(leaf.keys)
         if not rules.mac_only_encrypted or encrypts:
             entries.append(plain)

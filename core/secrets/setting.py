@@ -15,7 +15,7 @@ from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse, to_plain
 from core.secrets.text import content_end, quote, splice, yaml_scalar
-from core.secrets.values import Plain, ValueError_
+from core.secrets.values import Plain, ValueError_, int64_problem
 from core.secrets.writing import write_atomic
 
 if TYPE_CHECKING:
@@ -40,6 +40,11 @@ def set_text(text: str, opened: Opened, path: KeyPath, value: Any, file: str) ->
     doc, unlocked = opened.doc, opened.unlocked
     index = next((i for i, leaf in enumerate(doc.leaves) if leaf.path == path), None)
     new = to_plain(value)
+    too_big = None if new is None else int64_problem(new)
+    if too_big is not None:
+        from core.model import format_path  # only when there is an error to word
+
+        raise SecretsError(f"{too_big}; store it as text", file, path=format_path(path))
     if index is None:
         return _add(file, opened, text, path, new)
     leaf = doc.leaves[index]

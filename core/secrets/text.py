@@ -64,12 +64,40 @@ def yaml_scalar(plain: Plain | None, flow: bool = False) -> str:
     return quote(str(value))
 
 
+def block_literal_at(text: str, leaf: Leaf, value: str, step: int) -> tuple[int, str] | None:
+    """`value` as a `|` block in place of the block-context `leaf` of `text`, indented
+    `step` past its key or dash: (where the replaced span ends, the block). The span
+    takes the blanks after the value, which would otherwise end the block's last line;
+    None when a block cannot hold the value, or when a comment follows the value on
+    its line (the block would swallow it)."""
+    end = content_end(text, leaf)
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_end - 1 : line_end] == "\r":
+        line_end -= 1
+    if text[end:line_end].strip(" \t"):
+        return None
+    line_start = text.rfind("\n", 0, leaf.start) + 1
+    before = text[line_start : leaf.start]
+    column = len(before) - len(before.lstrip(" -"))
+    block = block_literal(value, column + step)
+    return None if block is None else (line_end, block)
+
+
+# Besides control characters, what is written escaped and never in a block: what YAML
+# 1.1 readers (libyaml, go-yaml) take for a line break (a raw one inside quotes is
+# folded, the blanks around it lost), a byte order mark, and the two non-characters.
+_ESCAPED = frozenset("\u2028\u2029\ufeff\ufffe\uffff")
+
+
 def block_literal(text: str, indent: int) -> str | None:
     """A multi-line string as a `|` block indented by `indent`, as sops writes one; None
     when a block cannot hold it exactly (a leading space, control characters)."""
     if "\n" not in text.rstrip("\n") or text[:1] in (" ", "\t", "\n"):
         return None
-    if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in text):
+    if any(
+        (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c in _ESCAPED for c in text
+    ):
         return None
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
@@ -99,7 +127,7 @@ def quote(text: str) -> str:
             out.append("\\n")
         elif char == "\t":
             out.append("\\t")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0xFEFF, 0xFFFE, 0xFFFF):
+        elif code < 0x20 or 0x7F <= code < 0xA0 or char in _ESCAPED:
             out.append(f"\\u{code:04x}")
         else:
             out.append(char)

@@ -233,12 +233,15 @@ def _canonical_time(text: str) -> str:
 
 # go-yaml v3's reading of an untagged plain scalar (resolve.go), for the types sops uses.
 _YAML_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_DOT_FLOAT = re.compile(r"^\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?\Z")
 _GO_INT = re.compile(
     r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$", re.ASCII
 )
+# Go's time.Parse with go-yaml's layouts: a space in the layout takes a run of spaces,
+# the fraction may follow `.` or `,` and has any number of digits (past 9, cut off).
 _STAMP = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$",
+    r"(?:([Tt]| +)(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})?)?\Z",
     re.ASCII,
 )
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -268,10 +271,8 @@ def go_plain(text: str) -> Plain | None:
         if known is not None:
             return Plain(known, "bool" if isinstance(known, bool) else "float")
     if first == ".":
-        try:
-            return Plain(float(text), "float")
-        except ValueError:
-            return Plain(text, "str")
+        # Go's ParseFloat: `_` only between digits, and (unlike float()) ASCII digits only.
+        return _go_float(text) if _DOT_FLOAT.match(text) else Plain(text, "str")
     if first in "+-0123456789":
         stamp = go_timestamp(text)
         if stamp is not None:
@@ -281,8 +282,24 @@ def go_plain(text: str) -> Plain | None:
         if number is not None:
             return Plain(number, "int")
         if _YAML_FLOAT.match(plain):
-            return Plain(float(plain), "float")
+            return _go_float(plain, text)
     return Plain(text, "str")
+
+
+def _go_float(digits: str, text: str | None = None) -> Plain:
+    """A float go-yaml reads; one beyond float64's range (`1e400`) fails Go's ParseFloat
+    with ErrRange, so go-yaml (and sops) keep the text as a string."""
+    number = float(digits)
+    return Plain(text or digits, "str") if math.isinf(number) else Plain(number, "float")
+
+
+def int64_problem(plain: Plain) -> str | None:
+    """Why sops cannot store this int (outside int64), else None. go-yaml reads
+    2^63..2^64-1 as a uint64, which sops refuses to encrypt ("unknown type: uint64"),
+    and sops decrypts an int with Go's Atoi, which refuses anything beyond int64."""
+    if plain.type != "int" or INT64[0] <= plain.value <= INT64[1]:
+        return None
+    return f"the integer {plain.value} is outside the 64-bit range sops stores integers in"
 
 
 def _go_int(text: str) -> int | None:
@@ -311,10 +328,11 @@ def go_timestamp(text: str, rfc3339_only: bool = False) -> str | None:
         return None
     if sep in ("T", "t") and zone is None:
         return None  # the T formats need a zone
-    if sep == " " and zone is not None:
+    if sep is not None and sep[0] == " " and zone is not None:
         return None  # the space format takes none
     try:
-        date(int(year), int(month), int(day))
+        # Go knows the year 0 (a leap year, as 2000 is); Python's dates start at 1.
+        date(int(year) or 2000, int(month), int(day))
     except ValueError:
         return None
     if sep is None:
@@ -322,7 +340,7 @@ def go_timestamp(text: str, rfc3339_only: bool = False) -> str | None:
     h, m, s = int(hour), int(minute), int(second)
     if h > 23 or m > 59 or s > 59:
         return None
-    frac = (fraction or "").rstrip("0")
+    frac = (fraction or "")[:9].rstrip("0")  # Go keeps nanoseconds
     zone_text = "Z" if zone in (None, "Z", "+00:00", "-00:00") else zone
     return (
         f"{int(year):04d}-{int(month):02d}-{int(day):02d}T{h:02d}:{m:02d}:{s:02d}"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,3 +124,20 @@ class Tools:
 
 
 Identities = Callable[[Sequence[str]], list[str]]
+
+
+class _GoYamlConstructor(SafeConstructor):
+    """ruamel's safe constructor, but a plain `=` and a `!!merge <<` value are strings,
+    as go-yaml v3 (and so sops) reads them: sops writes the string '=' unquoted and the
+    string '<<' as `!!merge <<`, which ruamel's YAML 1.1 leftovers cannot construct."""
+
+
+_GoYamlConstructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.construct_yaml_str)
+_GoYamlConstructor.add_constructor("tag:yaml.org,2002:merge", SafeConstructor.construct_yaml_str)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML text as data, read as a judge of what sops and confscope wrote."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _GoYamlConstructor
+    return yaml.load(text)

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from core.secrets import operations
 from core.secrets.document import DocumentError, read
 from core.secrets.setting import set_value
-from tests.sops.sops_tools import Tools, new_key
+from tests.sops.sops_tools import Tools, load_yaml, new_key
 
 KEYS = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8).filter(lambda k: k != "sops")
 SCALARS = st.one_of(
@@ -57,7 +57,7 @@ def readable(text: str) -> bool:
 
 
 def load(text: str) -> Any:
-    return YAML(typ="safe", pure=True).load(text)
+    return load_yaml(text)
 
 
 @settings(
