@@ -7,19 +7,24 @@ back before it is written.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.secrets import metadata as meta
+from core.secrets.document import Leaf
 from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse, to_plain
-from core.secrets.text import content_end, quote, splice, yaml_scalar
+from core.secrets.text import content_end, newline_of, quote, splice, yaml_scalar
 from core.secrets.values import Plain, ValueError_, int64_problem
 from core.secrets.writing import write_atomic
 
 if TYPE_CHECKING:
     from core.model import KeyPath
+
+# A block explicit key's '?', after the line's indentation and any list dashes.
+_EXPLICIT_KEY = re.compile(r"^((?:[ \t]*-)*[ \t]*)\?(?=[ \t\r\n])", re.M)
 
 
 def set_value(
@@ -61,9 +66,11 @@ def set_text(text: str, opened: Opened, path: KeyPath, value: Any, file: str) ->
         (p for pth, p in opened.mac_entries() if not only or unlocked.encrypts(pth)), only
     )
     sealed_mac = unlocked.sealed_mac(computed, lastmodified)
-    if leaf.start == leaf.end:
-        replacement = " " + replacement  # an empty value's span sits right after ':' or '-'
-    edits = [(leaf.start, content_end(text, leaf), replacement)]
+    start, end = leaf.start, content_end(text, leaf)
+    if start == end:
+        start, replacement = _fill_empty(text, leaf, replacement)
+        end = start
+    edits = [(start, end, replacement)]
     for key, new_text in ((("lastmodified",), f'"{lastmodified}"'), (("mac",), sealed_mac)):
         spot = doc.meta_leaves.get(key)
         if spot is None:
@@ -72,6 +79,28 @@ def set_text(text: str, opened: Opened, path: KeyPath, value: Any, file: str) ->
     result = splice(text, edits)
     _prove_one_change(result, opened, index, new, sealed_mac, lastmodified, file)
     return result
+
+
+def _fill_empty(text: str, leaf: Leaf, replacement: str) -> tuple[int, str]:
+    """Where a value with no text yet goes, and its text there: (offset, text to insert).
+
+    Its empty span sits right after the ':' or '-', or, for a key written without ':',
+    at the next token, where the new text would join the key or the next line. In a
+    flow collection (`{a, b: 1}`, `[?a]`, as ruamel writes a string starting with '?')
+    the value goes right after the key with the ':' it lacked; a block `? key` gets a
+    `: value` line of its own under the '?'."""
+    before = len(text[: leaf.start].rstrip(" \t\r\n"))
+    if text[before - 1 : before] == ":" or (not leaf.flow and leaf.start == before):
+        return leaf.start, " " + replacement  # right after ':' or a block '-'
+    if leaf.flow:
+        return before, ": " + replacement
+    indicators = list(_EXPLICIT_KEY.finditer(text, 0, before))
+    line_end = text.find("\n", before)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_end - 1 : line_end] == "\r":
+        line_end -= 1
+    column = indicators[-1].end() - 1 - indicators[-1].start() if indicators else 0
+    return line_end, f"{newline_of(text)}{' ' * column}: {replacement}"
 
 
 def retouch(text: str, opened: Opened, file: str) -> str:
@@ -193,7 +222,12 @@ def _prove_one_change(
     """Re-read the rewritten file: the same leaves, the same ciphertext for all but the
     changed one (so the same plaintext), that one opening to its new value, and the new
     MAC opening to the MAC of those values. Cheaper than opening every value again."""
-    doc = parse(text, file)
+    try:
+        doc = parse(text, file)
+    except SecretsError as error:  # its line is one of the text never written
+        raise SecretsError(
+            f"the rewritten file would be wrong ({error.message}); nothing was written", file
+        ) from None
     old = opened.doc
     cipher = opened.unlocked.cipher
     problem = ""
