@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.secrets import metadata as meta
-from core.secrets.document import Leaf
+from core.secrets.document import Leaf, aad
 from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse, to_plain
@@ -176,9 +176,9 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
     last = max(descendants, key=lambda leaf: leaf.end)
     at = text.find("\n", content_end(text, last))
     newline = "\r\n" if "\r\n" in text else "\n"
-    keys = tuple(str(k) for k in path)
+    keys = tuple(k for k in path if isinstance(k, str))  # list indices are not in the AAD
     if new is not None and new.value != "" and unlocked.decider.encrypts(keys):
-        rendered = unlocked.cipher.seal(new, ":".join(keys) + ":")
+        rendered = unlocked.cipher.seal(new, aad(keys))
     else:
         rendered = yaml_scalar(new)
     step = max(doc.indent, 2)
@@ -194,16 +194,18 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
         if text[at - 1 : at] == "\r":
             at -= 1
         added = text[:at] + newline + block + text[at:]
-    result = retouch(added, opened, name)
     try:
         from core.secrets.sopsfile import Unlocked, open_document
 
+        result = retouch(added, opened, name)
         reread = parse(result, name)
         fresh = Unlocked(meta.from_block(reread.metadata), unlocked.data_key, name)
         check = open_document(reread, fresh, name)
     except (SecretsError, meta.MetadataError) as error:
         raise SecretsError(
-            f"the rewritten file would not open ({error}); nothing was written", name
+            f"the rewritten file would not open ({getattr(error, 'message', error)});"
+            " nothing was written",
+            name,
         ) from None
     if not any(leaf.path == path for leaf in check.doc.leaves):
         raise SecretsError(f"{dotted} could not be placed in the file; nothing was written", name)

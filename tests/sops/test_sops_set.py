@@ -58,3 +58,24 @@ def test_a_block_key_written_with_a_question_mark_takes_a_value(
     decrypted = operations.decrypt(encrypted, tools.key.identities)
     assert load_yaml(decrypted) == expected
     assert "# a note" in decrypted
+
+
+def test_a_new_key_in_a_list_items_mapping_is_sealed_for_its_path(
+    tools: Tools, tmp_path: Path
+) -> None:
+    """sops' AAD is the mapping keys of a value's path, without list indices; a key
+    added inside a list item was sealed with the index in it, and the re-read check
+    refused the write ("the value does not decrypt"). The property test's find:
+    data {'_': [{'a': None}]}, adding `_[0]._`."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("_:\n  - a:\nservers:\n  - name: one\n    port: 1\n")
+    encrypted = tmp_path / "enc.yaml"
+    encrypted.write_text(operations.encrypt(plain, [tools.key.recipient]))
+    assert set_value(encrypted, ("_", 0, "_"), "0", tools.key.identities)
+    assert set_value(encrypted, ("servers", 0, "token"), "s3cret", tools.key.identities)
+    expected = {
+        "_": [{"a": None, "_": "0"}],
+        "servers": [{"name": "one", "port": 1, "token": "s3cret"}],
+    }
+    assert load_yaml(tools.sops("decrypt", str(encrypted)).stdout) == expected
+    assert load_yaml(operations.decrypt(encrypted, tools.key.identities)) == expected
