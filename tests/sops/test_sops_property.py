@@ -177,3 +177,67 @@ def test_sops_opens_every_comment_confscope_encrypted(
     reference = tools.sops("decrypt", str(by_sops)).stdout
     kept = Counter(re.findall(r"# ((?:note|inline) \d+)", theirs))
     assert Counter(re.findall(r"# ((?:note|inline) \d+)", reference)) <= kept
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=DOCS, flow=st.booleans())
+def test_files_sops_encrypted_open_the_same_and_rotate(
+    tmp_path_factory: Any, data: Any, flow: bool
+) -> None:
+    directory: Path = tmp_path_factory.mktemp("bysops")
+    key = new_key(directory)
+    tools = Tools(key, directory, directory, directory)
+    plain = directory / "plain.yaml"
+    text = dump(data, flow)
+    assume(readable(text))
+    plain.write_text(text)
+    encrypted = directory / "enc.yaml"
+    encrypted.write_text(tools.sops("encrypt", "--age", key.recipient, str(plain)).stdout)
+    theirs = load(tools.sops("decrypt", str(encrypted)).stdout)
+    assert load(operations.decrypt(encrypted, key.identities)) == theirs
+    operations.rotate(encrypted, key.identities)
+    assert load(tools.sops("decrypt", str(encrypted)).stdout) == theirs
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    data=DOCS,
+    pick=st.integers(0, 10_000),
+    new_keys=st.lists(KEYS, min_size=1, max_size=3),
+    value=SCALARS,
+)
+# A key added inside a list item: sops' AAD has no list indices.
+@example(data={"_": [{"a": None}]}, pick=0, new_keys=["_"], value="0")
+def test_set_adds_a_missing_key_that_sops_opens(
+    tmp_path_factory: Any, data: Any, pick: int, new_keys: list[str], value: Any
+) -> None:
+    directory: Path = tmp_path_factory.mktemp("propadd")
+    key = new_key(directory)
+    tools = Tools(key, directory, directory, directory)
+    file = directory / "plain.yaml"
+    text = dump(data, False)
+    assume(readable(text))
+    file.write_text(text)
+    file.write_text(operations.encrypt(file, [key.recipient]))
+    in_mappings = [leaf for leaf in read(file.read_text()).leaves if isinstance(leaf.path[-1], str)]
+    assume(in_mappings)
+    parent = in_mappings[pick % len(in_mappings)].path[:-1]
+    expected = load(text)
+    target = expected
+    for step in parent:
+        target = target[step]
+    assume(new_keys[0] not in target)
+    set_value(file, (*parent, *new_keys), value, key.identities)
+    for step in new_keys[:-1]:
+        target = target.setdefault(step, {})
+    target[new_keys[-1]] = value
+    assert load(tools.sops("decrypt", str(file)).stdout) == expected
+    assert load(operations.decrypt(file, key.identities)) == expected
