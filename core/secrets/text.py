@@ -66,10 +66,10 @@ def yaml_scalar(plain: Plain | None, flow: bool = False) -> str:
 
 def block_literal_at(text: str, leaf: Leaf, value: str, step: int) -> tuple[int, str] | None:
     """`value` as a `|` block in place of the block-context `leaf` of `text`, indented
-    `step` past its key or dash: (where the replaced span ends, the block). The span
-    takes the blanks after the value, which would otherwise end the block's last line;
-    None when a block cannot hold the value, or when a comment follows the value on
-    its line (the block would swallow it)."""
+    `step` past its key or dash, with the file's line ends: (where the replaced span
+    ends, the block). The span takes the blanks after the value, which would otherwise
+    end the block's last line; None when a block cannot hold the value, or when a
+    comment follows the value on its line (the block would swallow it)."""
     end = content_end(text, leaf)
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
@@ -81,7 +81,7 @@ def block_literal_at(text: str, leaf: Leaf, value: str, step: int) -> tuple[int,
     before = text[line_start : leaf.start]
     column = len(before) - len(before.lstrip(" -"))
     block = block_literal(value, column + step)
-    return None if block is None else (line_end, block)
+    return None if block is None else (line_end, block.replace("\n", newline_of(text)))
 
 
 # Besides control characters, what is written escaped and never in a block: what YAML

@@ -223,3 +223,17 @@ def test_a_multi_line_value_decrypts_exactly_whatever_follows_it(
     decrypted = operations.decrypt(encrypted, tools.key.identities)
     assert load_yaml(decrypted) == expected
     assert "# a note" in decrypted
+
+
+def test_a_multi_line_value_keeps_a_crlf_files_line_ends(tools: Tools, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_bytes(b"a: x\r\nitems:\r\n  - y\r\n")
+    encrypted = tmp_path / "enc.yaml"
+    encrypted.write_bytes(operations.encrypt(plain, [tools.key.recipient]).encode())
+    set_value(encrypted, ("a",), "one\ntwo", tools.key.identities)
+    set_value(encrypted, ("items", 0), "three\nfour\n", tools.key.identities)
+    decrypted = operations.decrypt(encrypted, tools.key.identities)
+    assert "\n" not in decrypted.replace("\r\n", "")
+    expected = {"a": "one\ntwo", "items": ["three\nfour\n"]}
+    assert load_yaml(decrypted) == expected
+    assert load_yaml(tools.sops("decrypt", str(encrypted)).stdout) == expected
