@@ -96,7 +96,7 @@ def read(text: str) -> Document:
     scan = offset  # how far the text has been searched for comments
     prev_keys: tuple[str, ...] | None = None  # the owner of the last content seen
     prev_end = -1  # where the last scalar ended
-    prev_empty: tuple[str, ...] | None = None  # the last scalar was empty: its keys
+    prev_empty = False  # the last scalar was an empty value
     documents = 0
     meta_start = -1
     indents: list[int] = []
@@ -130,10 +130,12 @@ def read(text: str) -> Document:
             foot = closed[0].keys if closed else None
             if inline and prev_keys is not None:
                 owner = prev_keys
-            elif prev_empty is not None:
-                # go-yaml gives no comment to an empty value: the next node takes it
-                # or, at the end, the mapping around the empty value's collection.
-                owner = prev_empty[:-1] if at_end else next_keys
+            elif prev_empty and at_end:
+                # go-yaml gives no comment to an empty value; at the end, the innermost
+                # mapping the comment lines up with takes it.
+                owner = next((f.keys for f in closed if f.is_map and f.column <= column), ())
+            elif prev_empty:
+                owner = next_keys  # and otherwise the next node
             elif foot is not None and at_end:
                 # After the last value: the innermost block the comment lines up with.
                 owner = next((f.keys for f in closed if f.column <= column), next_keys)
@@ -233,7 +235,7 @@ def read(text: str) -> Document:
             if meta_start >= 0 and doc.meta_span is not None and doc.meta_span[1] == -1:
                 doc.meta_span = (meta_start, _line_start(text, start))
             if kind is ScalarEvent:
-                prev_empty = owner if empty else None
+                prev_empty = empty
                 if not empty:  # an empty value's marks stand at the next token
                     scan = end
                     prev_keys = owner
@@ -312,7 +314,7 @@ def read(text: str) -> Document:
                 child_keys = parent.keys
                 child_path = (*parent.path, parent.index)
                 parent.index += 1
-                if not flow and not meta:
+                if not flow and not meta and not empty:
                     doc.item_blocks.add(_line_start(text, start))
             child = _Frame(
                 kind is MappingStartEvent,

@@ -336,6 +336,8 @@ LIST_COMMENTS = {
     "comment after a last empty item": "tail:\n  - 1\n  -\n  # after\n",
     "after a last empty item, nested": "a:\n  b:\n    - \n    # after\n",
     "end of a key whose list starts empty": "a:  # inline\n  - \n  - x\n",
+    "end of an empty item in an item": "a:\n  # note\n  -   -   # inline\n",
+    "after a last empty mapping value": "a:\n  b:\n  # inner\n# outer\n",
 }
 
 
