@@ -22,10 +22,17 @@ class RulesError(Exception):
 def _compile(pattern: str, what: str) -> Any:
     import re2
 
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own lines to stderr; the error says it
     try:
-        return re2.compile(pattern)
+        return re2.compile(pattern, options)
     except Exception as error:
-        raise RulesError(f"{what} {pattern!r} is not a valid regular expression: {error}") from None
+        detail = error.args[0] if error.args else error
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise RulesError(
+            f"{what} {pattern!r} is not a valid regular expression: {detail}"
+        ) from None
 
 
 class Rules:

@@ -16,7 +16,7 @@ from core.secrets.document import Leaf, aad
 from core.secrets.identities import identities as default_identities
 from core.secrets.operations import Identities, _quoted, open_file
 from core.secrets.sopsfile import Opened, SecretsError, mac, parse, to_plain
-from core.secrets.text import content_end, newline_of, quote, splice, yaml_scalar
+from core.secrets.text import content_end, newline_of, splice, yaml_scalar
 from core.secrets.values import Plain, ValueError_, int64_problem
 from core.secrets.writing import write_atomic
 
@@ -130,70 +130,37 @@ def retouch(text: str, opened: Opened, file: str) -> str:
 
 
 def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None) -> str:
-    """Add a missing key under a block mapping that has at least one scalar value,
-    indented like that value's key; missing mappings on the way are created."""
+    """Add a missing key where a plain layer would get it (the editing engine's placement:
+    after the last child of the deepest mapping on the path, indented as the file does,
+    inside braces for a flow mapping); a new top-level key goes before the `sops:` block.
+    The value is sealed when the file's rules encrypt it; the MAC covers it either way."""
+    from core.editing.spans import locate
+    from core.editing.splicing import insert_path
     from core.model import format_path
 
     doc, unlocked, name = opened.doc, opened.unlocked, file
     dotted = format_path(path)
     if any(leaf.path[: len(path)] == path for leaf in doc.leaves):
         raise SecretsError(f"{dotted} is a mapping or a list, not one value", name)
-    depth = max(
-        (
-            n
-            for n in range(len(path))
-            if any(
-                len(leaf.path) > n and leaf.path[:n] == path[:n] and isinstance(leaf.path[n], str)
-                for leaf in doc.leaves
-            )
-        ),
-        default=0,
-    )
-    parent, missing = path[:depth], path[depth:]
-    siblings = [
-        leaf
-        for leaf in doc.leaves
-        if len(leaf.path) == depth + 1
-        and leaf.path[:depth] == parent
-        and isinstance(leaf.path[depth], str)
-    ]
-    if (
-        not missing
-        or any(not isinstance(k, str) for k in missing)
-        or not siblings
-        or any(leaf.flow for leaf in siblings)
-    ):
-        raise SecretsError(
-            f"there is no value {dotted}, and confscope adds a key only under a block"
-            " mapping that holds a value already (add it with sops set, or decrypt, edit"
-            " and encrypt again)",
-            name,
-        )
-    line_start = text.rfind("\n", 0, siblings[0].start) + 1
-    before_value = text[line_start : siblings[0].start]
-    column = len(before_value) - len(before_value.lstrip(" -"))
-    descendants = [leaf for leaf in doc.leaves if leaf.path[:depth] == parent]
-    last = max(descendants, key=lambda leaf: leaf.end)
-    at = text.find("\n", content_end(text, last))
-    newline = "\r\n" if "\r\n" in text else "\n"
-    keys = tuple(k for k in path if isinstance(k, str))  # list indices are not in the AAD
+    if path[0] == "sops":
+        raise SecretsError("the sops: block is sops' own; confscope does not add keys to it", name)
+    head_end = _sops_entry(text)
+    head = text[:head_end]
+    found = locate(head, path, until_target=True)
+    if found.error is not None:
+        raise SecretsError(f"{found.error}; nothing was written", name)
+    parent = found.chain[-1] if found.chain else None
+    keys = tuple(k for k in path if isinstance(k, str))
     if new is not None and new.value != "" and unlocked.decider.encrypts(keys):
-        rendered = unlocked.cipher.seal(new, aad(keys))
+        sealed = unlocked.cipher.seal(new, aad(keys))
+        in_flow = parent is not None and parent.flow  # ENC[...] holds ',' and brackets
+        rendered = f'"{sealed}"' if in_flow else sealed
     else:
         rendered = yaml_scalar(new)
-    step = max(doc.indent, 2)
-    lines = []
-    for offset, key in enumerate(missing):
-        pad = " " * (column + offset * step)
-        tail = f" {rendered}" if offset == len(missing) - 1 else ""
-        lines.append(f"{pad}{quote(str(key))}:{tail}")
-    block = newline.join(lines)
-    if at == -1:
-        added = text + newline + block + newline
-    else:
-        if text[at - 1 : at] == "\r":
-            at -= 1
-        added = text[:at] + newline + block + text[at:]
+    splice = insert_path(head, found, path, rendered, newline_of(head or text))
+    if isinstance(splice, str):
+        raise SecretsError(f"cannot add {dotted}: {splice}; nothing was written", name)
+    added = splice.apply(head) + text[head_end:]
     try:
         from core.secrets.sopsfile import Unlocked, open_document
 
@@ -207,9 +174,26 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
             " nothing was written",
             name,
         ) from None
-    if not any(leaf.path == path for leaf in check.doc.leaves):
+    placed = [plain for leaf, plain in zip(check.doc.leaves, check.plains) if leaf.path == path]
+    if placed != [new]:
         raise SecretsError(f"{dotted} could not be placed in the file; nothing was written", name)
     return result
+
+
+_SOPS_ENTRY = re.compile(r"^sops:[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^\s#]", re.MULTILINE)
+
+
+def _sops_entry(text: str) -> int:
+    """Where the top-level `sops:` entry starts when it is the file's last entry (as sops
+    writes it); else the end of the text, and a new top-level key goes after it."""
+    found = _SOPS_ENTRY.search(text)
+    if found is None:
+        return len(text)
+    after = _TOP_LEVEL.search(text, found.end())
+    if after is not None and not text.startswith(("...", "---"), after.start()):
+        return len(text)
+    return found.start()
 
 
 def _prove_one_change(

@@ -316,8 +316,8 @@ def test_set_refuses_what_it_cannot_add(tools: Tools, age_key: AgeKey) -> None:
     before = file.read_bytes()
     for path, words in [
         (("nested",), "a mapping or a list"),
-        (("nested", "list", 7), "no value"),
-        (("nested", "map", "new"), "no value"),  # a flow mapping
+        (("nested", "list", 7), "does not add list items"),
+        (("sops", "new"), "sops' own"),
     ]:
         with pytest.raises(operations.SecretsError, match=words):
             set_value(file, path, "x", age_key.identities)
