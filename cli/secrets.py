@@ -141,7 +141,7 @@ def _decrypt(file: Path, args: argparse.Namespace) -> int:
 
 
 def _set(file: Path, args: argparse.Namespace) -> int:
-    from core.scalars import resolve_plain
+    from core.editing.rendering import InputError, parse_input
     from core.secrets.setting import set_value
 
     if "[" in args.key or '"' in args.key:
@@ -153,7 +153,11 @@ def _set(file: Path, args: argparse.Namespace) -> int:
     if not path:
         print("confscope: secrets set needs a KEY", file=sys.stderr)
         return EXIT_USAGE
-    value = args.value if args.string else resolve_plain(args.value)
+    try:
+        value = parse_input(args.value, args.string)  # as `confscope set` reads it
+    except InputError as error:
+        print(f"confscope: {file}: {args.key}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
     changed = set_value(file, path, value)
     if not changed:
         print(f"confscope: {args.key} already has that value; {file} is unchanged", file=sys.stderr)

@@ -30,12 +30,15 @@ def parse_input(text: str, as_string: bool = False) -> Any:
     """The value a user typed, read as one YAML 1.2 scalar (or as text, `as_string`).
 
     A quoted input (`'"8080"'`) is the string inside the quotes; a `${VAR:-x}`
-    template stays the text it is. Raises `InputError` for anything that is not one
-    scalar (`a: b`, `[1, 2]`).
+    template stays the text it is. Text of several lines (a certificate, say) is taken
+    as it is, line breaks included: YAML would fold it into one line. Raises
+    `InputError` for anything that is not one scalar (`a: b`, `[1, 2]`).
     """
     if as_string:
         return text
     stripped = text.strip()
+    if "\n" in stripped or "\r" in stripped:
+        return text
     if not stripped:
         return text if text else None
     if stripped[0] not in "'\"" and resolve_plain(stripped) != stripped:

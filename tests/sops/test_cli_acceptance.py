@@ -1,0 +1,155 @@
+"""Acceptance checks of the secrets side of the CLI, on shapes the other tests skip.
+
+New keys in a sops file wherever a plain layer would take them (a new mapping, a
+list item's mapping, a flow mapping, a top level of mappings only), `secrets set`
+reading VALUE as `confscope set` does, and refusals that are one clean sentence.
+Every file written here must open with the real `sops decrypt`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.sops.sops_tools import Tools
+
+RULES = """\
+creation_rules:
+  - path_regex: .*\\.yml$
+    encrypted_regex: ^(password|api_key|token)$
+    age: {recipient}
+"""
+
+
+def sops_file(tools: Tools, text: str, *, rules: bool = True, name: str = "secrets.yml") -> Path:
+    """`text` encrypted by the real sops (with the set's rule, or every value)."""
+    if rules:
+        (tools.cwd / ".sops.yaml").write_text(RULES.format(recipient=tools.key.recipient))
+    file = tools.cwd / name
+    file.write_text(text)
+    args = ["encrypt", "--in-place", name]
+    if not rules:
+        args[1:1] = ["--age", tools.key.recipient]
+    tools.sops(*args)
+    return file
+
+
+def sops_json(tools: Tools, file: Path) -> dict[str, object]:
+    result = tools.sops("decrypt", "--output-type", "json", str(file))
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def line_of(file: Path, key: str) -> str:
+    return next(line for line in file.read_text().splitlines() if line.strip().startswith(key))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        # the top level holds mappings only: no scalar sibling to copy
+        ("database:\n  password: p\n", "cache.token", {"cache": {"token": "s3cret"}}),
+        ("database:\n  password: p\n", "api_key", {"api_key": "s3cret"}),
+        # under a list item's mapping (the AAD leaves the index out)
+        (
+            "servers:\n  - name: a\n    port: 1\n",
+            "servers[0].password",
+            {"servers": [{"name": "a", "port": 1, "password": "s3cret"}]},
+        ),
+        # a mapping of mappings only, one level down
+        (
+            "app:\n  db:\n    password: p\n",
+            "app.cache.token",
+            {"app": {"db": {"password": "p"}, "cache": {"token": "s3cret"}}},
+        ),
+    ],
+)
+def test_secrets_set_adds_a_new_key_anywhere_a_plain_file_takes_one(
+    tools: Tools, text: str, key: str, expected: dict[str, object]
+) -> None:
+    file = sops_file(tools, text)
+    before = file.read_text()
+    result = tools.confscope("secrets", "set", str(file), key, "s3cret")
+    assert result.returncode == 0, result.stderr
+    after = file.read_text()
+    assert "s3cret" not in after
+    data = sops_json(tools, file)
+    data.pop("sops", None)
+    for name, value in expected.items():
+        assert data[name] == value
+    # every line that was there is still there (the new ones are added)
+    old_lines = [line for line in before.splitlines() if "lastmodified" not in line]
+    old_lines = [line for line in old_lines if not line.strip().startswith("mac:")]
+    assert all(line in after.splitlines() for line in old_lines)
+
+
+def test_a_new_top_level_key_goes_before_the_sops_block(tools: Tools) -> None:
+    file = sops_file(tools, "database:\n  password: p\n")
+    assert tools.confscope("secrets", "set", str(file), "api_key", "k").returncode == 0
+    lines = file.read_text().splitlines()
+    assert lines.index(line_of(file, "api_key:")) < lines.index("sops:")
+    assert "ENC[AES256_GCM," in line_of(file, "api_key:")
+
+
+def test_secrets_set_adds_a_key_to_a_flow_mapping(tools: Tools) -> None:
+    file = tools.cwd / "flow.yml"
+    file.write_text("a: {password: x, b: 1}\n")
+    encrypted = tools.confscope("secrets", "encrypt", str(file), "--age", tools.key.recipient)
+    assert encrypted.returncode == 0, encrypted.stderr
+    file.write_text(encrypted.stdout)
+    result = tools.confscope("secrets", "set", str(file), "a.token", "t0k")
+    assert result.returncode == 0, result.stderr
+    assert "t0k" not in file.read_text()
+    assert sops_json(tools, file)["a"] == {"password": "x", "b": 1, "token": "t0k"}
+
+
+def test_confscope_set_creates_a_new_mapping_in_a_sops_layer_and_encrypts_it(
+    tools: Tools,
+) -> None:
+    (tools.cwd / "confscope.toml").write_text('base = ["base.yml", "secrets.yml"]\n')
+    (tools.cwd / "base.yml").write_text("app:\n  name: demo\n")
+    file = sops_file(tools, "database:\n  password: p\n")
+    result = tools.confscope(
+        "-C", str(tools.cwd), "set", "cache.redis.token", "r3dis", "--layer", "secrets"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "r3dis" not in result.stdout and "r3dis" not in file.read_text()
+    assert "ENC[AES256_GCM," in line_of(file, "token:")
+    assert sops_json(tools, file)["cache"] == {"redis": {"token": "r3dis"}}
+    shown = tools.confscope("-C", str(tools.cwd), "--reveal", "why", "cache.redis.token")
+    assert shown.returncode == 0 and "r3dis" in shown.stdout
+
+
+def test_secrets_set_reads_value_as_set_does(tools: Tools) -> None:
+    file = sops_file(tools, "database:\n  password: p\n  note: n\n")
+    before = file.read_bytes()
+    refused = tools.confscope("secrets", "set", str(file), "database.note", "[1, 2]")
+    assert refused.returncode == 1
+    assert "--string" in refused.stderr and "Traceback" not in refused.stderr
+    assert file.read_bytes() == before
+    taken = tools.confscope("secrets", "set", "--string", str(file), "database.note", "[1, 2]")
+    assert taken.returncode == 0, taken.stderr
+    assert sops_json(tools, file)["database"] == {"password": "p", "note": "[1, 2]"}
+
+
+def test_multi_line_text_is_kept_line_by_line(tools: Tools) -> None:
+    file = sops_file(tools, "database:\n  password: p\n")
+    pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----"
+    result = tools.confscope("secrets", "set", str(file), "database.password", pem)
+    assert result.returncode == 0, result.stderr
+    assert sops_json(tools, file)["database"] == {"password": pem}
+
+
+def test_a_bad_path_regex_is_one_clean_sentence(tools: Tools) -> None:
+    (tools.cwd / ".sops.yaml").write_text(
+        f'creation_rules:\n  - path_regex: "("\n    age: {tools.key.recipient}\n'
+    )
+    (tools.cwd / "plain.yml").write_text("password: p\n")
+    result = tools.confscope_process("secrets", "encrypt", "plain.yml")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "path_regex" in lines[0] and "b'" not in lines[0]

@@ -1,0 +1,158 @@
+"""Acceptance checks of `confscope set` / `unset` on config sets built here, as a
+demanding user would type them: the answers that were wrong once stay right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+SCHEMA = """\
+from pydantic import BaseModel, Field
+
+class Server(BaseModel):
+    port: int = Field(ge=1, le=65535)
+    host: str = "localhost"
+    version: str = "1"
+
+class AppConfig(BaseModel):
+    server: Server
+"""
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ENVIRONMENT", "CONFIG_OVERRIDE_TYPE", "CI"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["-C", str(root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_set(tmp_path: Path, base: str, **overrides: str) -> Path:
+    root = tmp_path / "set"
+    (root / "overrides").mkdir(parents=True)
+    (root / "base.yml").write_text(base)
+    for name, text in overrides.items():
+        (root / "overrides" / f"{name}.yml").write_text(text)
+    return root
+
+
+def with_schema(root: Path) -> Path:
+    (root / "confscope.toml").write_text(
+        'base = ["base.yml"]\noverrides = ["overrides/*.yml"]\nschema = "schema.py:AppConfig"\n'
+    )
+    (root / "schema.py").write_text(SCHEMA)
+    return root
+
+
+def test_multi_line_text_keeps_its_line_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "tls:\n  cert: none\n  name: x\n")
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    code, _, err = run(capsys, root, "set", "tls.cert", pem)
+    assert code == 0, err
+    code, out, _ = run(capsys, root, "show", "--format", "json")
+    assert code == 0
+    import json
+
+    assert json.loads(out)["tls"]["cert"] == pem
+
+
+def test_multi_line_text_replaces_a_block_scalar_as_a_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "motd: |\n  hello\n  world\nnext: 1\n")
+    code, _, err = run(capsys, root, "set", "motd", "one\ntwo\n")
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == "motd: |\n  one\n  two\nnext: 1\n"
+
+
+def test_a_new_key_goes_to_the_only_active_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "server:\n    port: 8080\n")
+    code, out, err = run(capsys, root, "set", "server.tls.enabled", "true")
+    assert code == 0, err
+    assert "base.yml" in out
+    assert (root / "base.yml").read_text() == (
+        "server:\n    port: 8080\n    tls:\n        enabled: true\n"
+    )
+
+
+def test_a_new_key_with_several_layers_asks_which_one_and_names_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "a: 1\n", local="_metadata:\n  priority: 5\nb: 2\n")
+    before = (root / "base.yml").read_bytes(), (root / "overrides/local.yml").read_bytes()
+    code, out, err = run(capsys, root, "set", "c.d", "1")
+    assert code == 1 and out == ""
+    assert "--layer" in err and "base" in err and "local" in err
+    assert err.count("c.d") == 1  # said once, not "c.d: c.d is …"
+    after = (root / "base.yml").read_bytes(), (root / "overrides/local.yml").read_bytes()
+    assert after == before
+
+
+@pytest.mark.parametrize("key", ["servers.0.port", "servers.1.port"])
+def test_a_list_item_can_be_named_with_a_dotted_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    root = make_set(tmp_path, "servers:\n  - name: a\n    port: 1\n  - name: b\n    port: 2\n")
+    code, out, err = run(capsys, root, "set", key, "99")
+    assert code == 0, err
+    index = int(key.split(".")[1])
+    assert f"servers[{index}].port" in out
+    text = (root / "base.yml").read_text()
+    assert text.count("port: 99") == 1
+    code, out, err = run(capsys, root, "unset", key)
+    assert code == 0, err
+    assert "port: 99" not in (root / "base.yml").read_text()
+
+
+def test_a_dotted_index_into_a_mapping_stays_a_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, 'codes:\n  "0": ok\n')
+    code, _, err = run(capsys, root, "set", "codes.0", "fine")
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == 'codes:\n  "0": fine\n'
+
+
+def test_the_schema_refuses_with_its_message_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = with_schema(make_set(tmp_path, "server:\n  port: 8080\n"))
+    before = (root / "base.yml").read_bytes()
+    code, out, err = run(capsys, root, "--trust", "set", "server.port", "abc")
+    assert code == 1 and out == ""
+    assert "valid integer" in err and "base.yml" in err
+    assert (root / "base.yml").read_bytes() == before
+
+
+def test_a_number_typed_for_a_text_field_is_written_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = with_schema(make_set(tmp_path, "server:\n  port: 8080\n  host: db\n  version: '1'\n"))
+    code, _, err = run(capsys, root, "--trust", "set", "server.host", "5")
+    assert code == 0, err
+    code, _, err = run(capsys, root, "--trust", "set", "server.version", "1.10")
+    assert code == 0, err
+    text = (root / "base.yml").read_text()
+    assert 'host: "5"' in text and "version: '1.10'" in text
+    code, _, err = run(capsys, root, "--trust", "validate")
+    assert code == 0, err
+
+
+def test_an_untrusted_schema_is_said_not_to_have_checked_the_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = with_schema(make_set(tmp_path, "server:\n  port: 8080\n"))
+    code, _, err = run(capsys, root, "set", "server.port", "8081")
+    assert code == 0
+    assert "not checked" in err and "trust" in err
