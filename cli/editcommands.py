@@ -63,6 +63,8 @@ def carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:
     if isinstance(plan, Problem):
         print(f"confscope: {plan}", file=sys.stderr)
         return EXIT_REFUSED
+    for note in plan.notes:
+        print(f"confscope: warning: {note}", file=sys.stderr)
     if dry_run:
         sys.stdout.write(plan.diff())
         return EXIT_OK

@@ -16,8 +16,8 @@ from pydantic import TypeAdapter
 
 from core.configset import ConfigSet, Resolution
 from core.editing.rendering import render_inline
-from core.editing.requests import _field_type
-from core.model import MAPPING, SCALAR, SEQUENCE, Encrypted, KeyPath, LayerFile, Node
+from core.editing.requests import _field_type, definition_in
+from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node
 
 _JSON_TYPES = {
     "integer": "integer",
@@ -100,21 +100,6 @@ class LayerDefinition:
     layer: LayerFile
     node: Node | None
     won: bool  # this layer's definition is the one the merged tree shows
-
-
-def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
-    """The layer's own node at `path`, or None where the layer does not define it."""
-    node = layer.root
-    for key in path:
-        if node is None:
-            return None
-        if node.kind == MAPPING and isinstance(key, str):
-            node = node.value.get(key)
-        elif node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return node
 
 
 def definitions(resolution: Resolution, path: KeyPath) -> list[LayerDefinition]:

@@ -51,6 +51,7 @@ class EditPlan:
     splice: Splice  # characters of the decoded text
     line: int  # 1-based line where the change starts
     description: str  # for people: "set database.port = 5433 in base.yml:12"
+    notes: tuple[str, ...] = ()  # what the user should know, not a refusal
 
     @property
     def changed(self) -> bool:

@@ -8,6 +8,7 @@ byte-level work to `core.editing.planning`. Every refusal is a `Problem`.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from typing import Any
@@ -21,7 +22,17 @@ from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
 from core.editing.source import same_version
 from core.editing.splicing import ValueHook
 from core.interpolation import expand
-from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path, parse_path
+from core.model import (
+    MAPPING,
+    SEQUENCE,
+    Encrypted,
+    KeyPath,
+    LayerFile,
+    Node,
+    Problem,
+    format_path,
+    parse_path,
+)
 
 
 def _refuse(
@@ -77,8 +88,46 @@ def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Probl
     return None
 
 
-def choose_layer(resolution: Resolution, path: KeyPath, name: str | None) -> LayerFile | Problem:
-    """The layer an edit goes to: `name` (an active layer), else the one that won `path`."""
+def key_path(resolution: Resolution, key: str, layer: str | None = None) -> KeyPath:
+    """`key` as a key path, a dotted number naming a list item where the merged config
+    (or the named layer) has a list there: `servers.0.port` is `servers[0].port`."""
+    path = parse_path(key)
+    if not any(isinstance(k, str) and k.isascii() and k.isdigit() for k in path):
+        return path
+    target = resolution.layer(layer) if layer is not None else None
+    out: list[Any] = []
+    for k in path:
+        if isinstance(k, str) and k.isascii() and k.isdigit():
+            here = tuple(out)
+            merged = resolution.get(here)
+            own = definition_in(target, here) if target is not None else None
+            if any(n is not None and n.kind == SEQUENCE for n in (merged, own)):
+                out.append(int(k))
+                continue
+        out.append(k)
+    return tuple(out)
+
+
+def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
+    """The layer's own node at `path`, or None where the layer does not define it."""
+    node = layer.root
+    for key in path:
+        if node is None:
+            return None
+        if node.kind == MAPPING and isinstance(key, str):
+            node = node.value.get(key)
+        elif node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
+            node = node.value[key]
+        else:
+            return None
+    return node
+
+
+def choose_layer(
+    resolution: Resolution, path: KeyPath, name: str | None, *, creating: bool = False
+) -> LayerFile | Problem:
+    """The layer an edit goes to: `name` (an active layer), else the one that won `path`;
+    `creating` a key the merged config lacks, the only active layer if there is one."""
     active = resolution.active_layers
     names = ", ".join(layer.name for layer in active)
     if name is not None:
@@ -93,10 +142,11 @@ def choose_layer(resolution: Resolution, path: KeyPath, name: str | None) -> Lay
             )
         return _refuse(f"there is no layer '{name}'; the active layers are: {names}", path)
     node = resolution.get(path)
+    if node is None and creating and len(active) == 1:
+        return active[0]
     if node is None:
         return _refuse(
-            f"{format_path(path)} is not in the merged config; say which layer gets it with"
-            f" --layer (active: {names})",
+            f"not in the merged config; say which layer gets it with --layer (active: {names})",
             path,
         )
     for layer in active:
@@ -183,6 +233,36 @@ def schema_problem(
     return None
 
 
+def _unchecked(config: ConfigSet, resolution: Resolution) -> str | None:
+    """Why the schema could not check a value (not trusted, not loadable); None if it did."""
+    manifest = resolution.manifest
+    if not manifest.schema:
+        return None
+    model, problems = config.schema(manifest)
+    if model is not None:
+        return None
+    reason = next((p for p in problems if p.code == "untrusted-schema"), None)
+    if reason is not None:
+        return (
+            f"the value was not checked against the schema {manifest.schema}: the set is not"
+            " trusted (run 'confscope trust' to trust it, or pass --trust for one run)"
+        )
+    return f"the value was not checked against the schema {manifest.schema}: it did not load"
+
+
+def _as_text(
+    config: ConfigSet, resolution: Resolution, path: KeyPath, value: Any, text: str
+) -> str | None:
+    """The typed text itself, when the schema wants text there and takes it: `5` or
+    `1.10` typed for a string field is that string (written quoted), not a number."""
+    if value is None or isinstance(value, str):
+        return None
+    stripped = text.strip()
+    if schema_problem(config, resolution, path, stripped) is None:
+        return stripped
+    return None
+
+
 def prepare_set(
     config: ConfigSet,
     resolution: Resolution,
@@ -199,8 +279,8 @@ def prepare_set(
     In a sops file the value is re-encrypted with the file's data key (or left plain
     where the file's rules say so) and the MAC recomputed; `identities` finds the age
     keys (default: sops' variables, then the OS keyring)."""
-    path = parse_path(key)
-    target = choose_layer(resolution, path, layer)
+    path = key_path(resolution, key, layer)
+    target = choose_layer(resolution, path, layer, creating=True)
     if isinstance(target, Problem):
         return target
     try:
@@ -225,11 +305,16 @@ def prepare_set(
     if refusal is not None:
         return refusal
     message = schema_problem(config, resolution, path, value)
+    if message is not None and not as_string:
+        text_value = _as_text(config, resolution, path, value, text)
+        if text_value is not None:
+            value, message = text_value, None
     if message is not None:
         shown = "the new value" if target.sops is not None else repr(text)
         return _refuse(f"the schema refuses {shown}: {message}", path, target.display)
+    notes = (note,) if (note := _unchecked(config, resolution)) else ()
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
-        return _checked(plan_sops_set(target, path, value, identities), target)
+        return _noted(_checked(plan_sops_set(target, path, value, identities), target), notes)
     plan = plan_set(
         target.path,
         target.display,
@@ -240,7 +325,13 @@ def prepare_set(
         loaded=target,
         document=target.document,
     )
-    return _checked(plan, target)
+    return _noted(_checked(plan, target), notes)
+
+
+def _noted(plan: EditPlan | Problem, notes: tuple[str, ...]) -> EditPlan | Problem:
+    if isinstance(plan, Problem) or not notes:
+        return plan
+    return dataclasses.replace(plan, notes=plan.notes + notes)
 
 
 def prepare_unset(
@@ -253,9 +344,9 @@ def prepare_unset(
     identities: Identities | None = None,
 ) -> EditPlan | Problem:
     """Plan taking `key`'s definition out of a layer, or writing `key: !unset` there."""
-    path = parse_path(key)
+    path = key_path(resolution, key, layer)
     if layer is None and resolution.get(path) is None:
-        return _refuse(f"{format_path(path)} is not in the merged config", path)
+        return _refuse("not in the merged config, so no layer defines it", path)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
