@@ -156,3 +156,47 @@ def test_an_untrusted_schema_is_said_not_to_have_checked_the_value(
     code, _, err = run(capsys, root, "set", "server.port", "8081")
     assert code == 0
     assert "not checked" in err and "trust" in err
+
+
+@pytest.mark.parametrize(
+    ("base", "args", "line"),
+    [
+        ("a:\n  b: &x 1\n  c: 2\nd: *x\n", ["unset", "a"], 2),
+        ("a:\n  b: &x 1\n  c: 2\nd: *x\n", ["unset", "a", "--directive"], 2),
+        ("defaults: &d\n  t: 1\nsvc:\n  <<: *d\n", ["unset", "defaults"], 1),
+        ("l:\n  - &i item\n  - other\nm: *i\n", ["unset", "l"], 2),
+    ],
+)
+def test_removing_an_anchor_that_others_use_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, args: list[str], line: int
+) -> None:
+    root = make_set(tmp_path, base)
+    code, out, err = run(capsys, root, *args)
+    assert code == 1 and out == ""
+    assert "anchored as &" in err and f"base.yml:{line}:" in err
+    assert (root / "base.yml").read_text() == base
+
+
+def test_a_tagged_value_keeps_its_tag_and_says_what_it_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "zip: !!str 01234\n")
+    code, _, err = run(capsys, root, "set", "zip", "56789")
+    assert code == 1
+    assert "tagged !!str at line 1" in err and "--string" in err and "beyond" not in err
+    code, _, err = run(capsys, root, "set", "zip", "56789", "--string")
+    assert code == 0, err
+    assert (root / "base.yml").read_text().startswith("zip: !!str ")
+
+
+@pytest.mark.parametrize("typed", ["#ff0000", "x #1 fan", "8080 # port"])
+def test_text_with_a_hash_is_kept_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    root = make_set(tmp_path, "color: blue\n")
+    code, _, err = run(capsys, root, "set", "color", typed)
+    assert code == 0, err
+    code, out, _ = run(capsys, root, "show", "--format", "json")
+    import json
+
+    assert json.loads(out)["color"] == typed

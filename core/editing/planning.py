@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.hints import entry_window
-from core.editing.refusals import shared_value
+from core.editing.refusals import removed_anchor, shared_value
 from core.editing.rendering import render_inline
 from core.editing.source import FileStamp, Source, encoding_of, read
 from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
@@ -139,6 +139,10 @@ def _finish(
     if isinstance(splice, str):
         entry = target_of(found, path)
         return _refuse(splice, source.display, path, entry.line if entry is not None else None)
+    if splice.end > splice.start:
+        lost = removed_anchor(source, found.document, splice.start, splice.end)
+        if lost is not None:
+            return _refuse(lost[0], source.display, path, lost[1])
     new_text = splice.apply(source.text)
     window = None
     if action == "set" and target_of(found, path) is not None:

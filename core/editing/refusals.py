@@ -118,3 +118,27 @@ def _merged(
                 defined,
             )
     return None
+
+
+def removed_anchor(source: Source, document: int, start: int, end: int) -> tuple[str, int] | None:
+    """Why an edit may not take characters [start, end) out of the text: they define an
+    anchor that an alias outside them uses (the file would no longer read); else None."""
+    if "&" not in source.text[start:end]:
+        return None
+    found = locate(source.text, (), everything=True, document=document)
+    for name, (anchor_path, span) in found.anchors.items():
+        if not start <= span.start < end:
+            continue
+        users = [
+            _user(path)
+            for alias, path, used in found.aliases
+            if alias == name and not start <= used.start < end
+        ]
+        if users:
+            return (
+                f"{format_path(anchor_path)} is anchored as &{name} at line {span.line} and"
+                f" used through *{name} by {', '.join(dict.fromkeys(users))}; the edit would"
+                " take the anchor away from them, so edit it by hand",
+                span.line,
+            )
+    return None

@@ -39,6 +39,8 @@ def parse_input(text: str, as_string: bool = False) -> Any:
     stripped = text.strip()
     if "\n" in stripped or "\r" in stripped:
         return text
+    if stripped.startswith("#"):
+        return stripped  # `#ff0000`: YAML would read a comment and no value at all
     if not stripped:
         return text if text else None
     if stripped[0] not in "'\"" and resolve_plain(stripped) != stripped:
@@ -59,6 +61,8 @@ def parse_input(text: str, as_string: bool = False) -> Any:
     if len(scalars) != 1 or others or scalars[0].tag is not None:
         raise InputError(f"{text!r} is not one YAML value; pass --string to set it as text")
     event = scalars[0]
+    if stripped[event.end_mark.index :].strip():
+        return stripped  # `x #y`: the text as typed, not a value and a comment
     if event.style:
         return event.value
     return resolve_plain(event.value)

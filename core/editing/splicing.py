@@ -62,6 +62,9 @@ def replace_value(
             f"{format_path(path)} is {_kind_name(span)} at line {entry.line}; set changes one"
             " value (set the keys inside it one by one)"
         )
+    refusal = _tag_refusal(span, value, path, entry.line)
+    if refusal is not None:
+        return refusal
     start, end = span.body, span.end
     style = span.style
     if span.tag in DIRECTIVES:
@@ -82,6 +85,31 @@ def replace_value(
     if start == end and start > 0 and text[start - 1] == ":":
         new = " " + new  # `key:` with no value
     return Splice(start, end, new)
+
+
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str": ("!!str", (str,), "text"),
+    "tag:yaml.org,2002:int": ("!!int", (int,), "an integer"),
+    "tag:yaml.org,2002:float": ("!!float", (float, int), "a number"),
+    "tag:yaml.org,2002:bool": ("!!bool", (bool,), "true or false"),
+    "tag:yaml.org,2002:null": ("!!null", (type(None),), "null"),
+}
+
+
+def _tag_refusal(span: Span, value: Any, path: KeyPath, line: int) -> str | None:
+    """The value's own tag (`!!str 123`) stays; a new value it cannot hold is refused."""
+    known = _CORE_TAGS.get(span.tag or "")
+    if known is None:
+        return None
+    shown, types, words = known
+    fits = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if fits:
+        return None
+    hint = "; pass --string to set it as text" if str in types else ""
+    return (
+        f"{format_path(path)} is tagged {shown} at line {line}, so it holds {words}, and"
+        f" {render_inline(value)} is not{hint} (or remove the tag by hand)"
+    )
 
 
 def indent_step(text: str) -> int:
