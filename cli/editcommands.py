@@ -61,7 +61,7 @@ def carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:
     from core.model import Problem
 
     if isinstance(plan, Problem):
-        print(f"confscope: {plan}", file=sys.stderr)
+        print(f"confscope: {_once(plan)}", file=sys.stderr)
         return EXIT_REFUSED
     for note in plan.notes:
         print(f"confscope: warning: {note}", file=sys.stderr)
@@ -74,3 +74,12 @@ def carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:
         return EXIT_REFUSED
     print(plan.description if plan.changed else f"{plan.description}: already so")
     return EXIT_OK
+
+
+def _once(problem: Problem) -> Problem:
+    """The problem without its key in front when its sentence starts with that key."""
+    import dataclasses
+
+    if problem.path and problem.message.startswith(problem.path + " "):
+        return dataclasses.replace(problem, path="")
+    return problem

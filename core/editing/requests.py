@@ -311,7 +311,9 @@ def prepare_set(
             value, message = text_value, None
     if message is not None:
         shown = "the new value" if target.sops is not None else repr(text)
-        return _refuse(f"the schema refuses {shown}: {message}", path, target.display)
+        own = definition_in(target, path)  # the line of the value it would replace
+        line = own.line if own is not None and own.line else None
+        return _refuse(f"the schema refuses {shown}: {message}", path, target.display, line)
     notes = (note,) if (note := _unchecked(config, resolution)) else ()
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
         return _noted(_checked(plan_sops_set(target, path, value, identities), target), notes)
