@@ -200,3 +200,37 @@ def test_text_with_a_hash_is_kept_whole(
     import json
 
     assert json.loads(out)["color"] == typed
+
+
+LOCAL = "_metadata:\n  priority: 10\nredis:\n  sentinel: !unset\n  port: 7000\n"
+
+
+def test_set_without_layer_replaces_the_unset_that_removed_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "redis:\n  sentinel: on-base\n  port: 6379\n", local=LOCAL)
+    code, out, err = run(capsys, root, "set", "redis.sentinel", "s1")
+    assert code == 0, err
+    assert "overrides/local.yml" in out
+    assert "  sentinel: s1\n" in (root / "overrides/local.yml").read_text()
+
+
+def test_unset_of_a_key_an_unset_removed_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "redis:\n  sentinel: on-base\n", local=LOCAL)
+    code, _, err = run(capsys, root, "unset", "redis.sentinel")
+    assert code == 1
+    assert "!unset" in err and "overrides/local.yml:4" in err
+
+
+def test_setting_under_a_higher_layer_warns_that_the_value_will_not_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "redis:\n  sentinel: on-base\n  port: 6379\n", local=LOCAL)
+    code, _, err = run(capsys, root, "set", "redis.port", "6380", "--layer", "base")
+    assert code == 0
+    assert "warning:" in err and "local" in err and "overrides/local.yml:5" in err
+    code, _, err = run(capsys, root, "set", "redis.sentinel", "s2", "--layer", "base")
+    assert code == 0
+    assert "warning:" in err and "!unset" in err and "overrides/local.yml:4" in err

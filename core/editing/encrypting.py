@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan
-from core.editing.requests import choose_layer
 from core.editing.sopsedits import changed_span
 from core.editing.source import read, same_version
+from core.editing.targets import choose_layer
 from core.model import KeyPath, Problem, format_path, parse_path
 
 

@@ -16,7 +16,8 @@ from pydantic import TypeAdapter
 
 from core.configset import ConfigSet, Resolution
 from core.editing.rendering import render_inline
-from core.editing.requests import _field_type, definition_in
+from core.editing.requests import _field_type
+from core.editing.targets import definition_in
 from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node
 
 _JSON_TYPES = {

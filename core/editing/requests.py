@@ -21,18 +21,9 @@ from core.editing.rendering import InputError, parse_input
 from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
 from core.editing.source import same_version
 from core.editing.splicing import ValueHook
+from core.editing.targets import choose_layer, definition_in, key_path, removed_by, shadow_note
 from core.interpolation import expand
-from core.model import (
-    MAPPING,
-    SEQUENCE,
-    Encrypted,
-    KeyPath,
-    LayerFile,
-    Node,
-    Problem,
-    format_path,
-    parse_path,
-)
+from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path
 
 
 def _refuse(
@@ -86,73 +77,6 @@ def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Probl
                 problem.line,
             )
     return None
-
-
-def key_path(resolution: Resolution, key: str, layer: str | None = None) -> KeyPath:
-    """`key` as a key path, a dotted number naming a list item where the merged config
-    (or the named layer) has a list there: `servers.0.port` is `servers[0].port`."""
-    path = parse_path(key)
-    if not any(isinstance(k, str) and k.isascii() and k.isdigit() for k in path):
-        return path
-    target = resolution.layer(layer) if layer is not None else None
-    out: list[Any] = []
-    for k in path:
-        if isinstance(k, str) and k.isascii() and k.isdigit():
-            here = tuple(out)
-            merged = resolution.get(here)
-            own = definition_in(target, here) if target is not None else None
-            if any(n is not None and n.kind == SEQUENCE for n in (merged, own)):
-                out.append(int(k))
-                continue
-        out.append(k)
-    return tuple(out)
-
-
-def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
-    """The layer's own node at `path`, or None where the layer does not define it."""
-    node = layer.root
-    for key in path:
-        if node is None:
-            return None
-        if node.kind == MAPPING and isinstance(key, str):
-            node = node.value.get(key)
-        elif node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return node
-
-
-def choose_layer(
-    resolution: Resolution, path: KeyPath, name: str | None, *, creating: bool = False
-) -> LayerFile | Problem:
-    """The layer an edit goes to: `name` (an active layer), else the one that won `path`;
-    `creating` a key the merged config lacks, the only active layer if there is one."""
-    active = resolution.active_layers
-    names = ", ".join(layer.name for layer in active)
-    if name is not None:
-        for layer in active:
-            if layer.name == name:
-                return layer
-        verdict = resolution.verdict(name)
-        if verdict is not None:
-            return _refuse(
-                f"layer '{name}' is not active ({verdict.summary}); the active layers are: {names}",
-                path,
-            )
-        return _refuse(f"there is no layer '{name}'; the active layers are: {names}", path)
-    node = resolution.get(path)
-    if node is None and creating and len(active) == 1:
-        return active[0]
-    if node is None:
-        return _refuse(
-            f"not in the merged config; say which layer gets it with --layer (active: {names})",
-            path,
-        )
-    for layer in active:
-        if layer.name == node.layer:
-            return layer
-    return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
 
 
 def _field_type(model: type[BaseModel], path: KeyPath) -> tuple[Any, type[BaseModel]]:
@@ -314,7 +238,11 @@ def prepare_set(
         own = definition_in(target, path)  # the line of the value it would replace
         line = own.line if own is not None and own.line else None
         return _refuse(f"the schema refuses {shown}: {message}", path, target.display, line)
-    notes = (note,) if (note := _unchecked(config, resolution)) else ()
+    notes = tuple(
+        note
+        for note in (_unchecked(config, resolution), shadow_note(resolution, path, target))
+        if note
+    )
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
         return _noted(_checked(plan_sops_set(target, path, value, identities), target), notes)
     plan = plan_set(
@@ -348,6 +276,9 @@ def prepare_unset(
     """Plan taking `key`'s definition out of a layer, or writing `key: !unset` there."""
     path = key_path(resolution, key, layer)
     if layer is None and resolution.get(path) is None:
+        why = removed_by(resolution, path)
+        if why is not None:
+            return _refuse(f"already out of the merged config: {why}", path)
         return _refuse("not in the merged config, so no layer defines it", path)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):

@@ -1,0 +1,138 @@
+"""Which key and which layer an edit means, from what the user typed.
+
+`key_path` reads the key (a dotted number names a list item where the config has a
+list). `choose_layer` picks the layer: the one named (it must be active), else the one
+that won the key; for a key the merged config lacks, the layer whose `!unset` removed
+it, or the only active layer. `shadow_note` says when the chosen layer sits under
+another that will still decide the key, so the edit would not show in the merged config.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.merging import removal_covering
+from core.model import MAPPING, SEQUENCE, KeyPath, LayerFile, Node, Problem, format_path, parse_path
+from core.resolution import Resolution
+
+
+def _refuse(message: str, path: KeyPath) -> Problem:
+    return Problem(severity="error", message=message, path=format_path(path), code="edit")
+
+
+def key_path(resolution: Resolution, key: str, layer: str | None = None) -> KeyPath:
+    """`key` as a key path, a dotted number naming a list item where the merged config
+    (or the named layer) has a list there: `servers.0.port` is `servers[0].port`."""
+    path = parse_path(key)
+    if not any(isinstance(k, str) and k.isascii() and k.isdigit() for k in path):
+        return path
+    target = resolution.layer(layer) if layer is not None else None
+    out: list[Any] = []
+    for k in path:
+        if isinstance(k, str) and k.isascii() and k.isdigit():
+            here = tuple(out)
+            merged = resolution.get(here)
+            own = definition_in(target, here) if target is not None else None
+            if any(n is not None and n.kind == SEQUENCE for n in (merged, own)):
+                out.append(int(k))
+                continue
+        out.append(k)
+    return tuple(out)
+
+
+def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
+    """The layer's own node at `path`, or None where the layer does not define it."""
+    node = layer.root
+    for key in path:
+        if node is None:
+            return None
+        if node.kind == MAPPING and isinstance(key, str):
+            node = node.value.get(key)
+        elif node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
+            node = node.value[key]
+        else:
+            return None
+    return node
+
+
+def removed_by(resolution: Resolution, path: KeyPath) -> str | None:
+    """Why `path` is missing from the merged config, when an `!unset` took it (or its
+    parent) out: "layer L removed it with !unset at FILE:LINE:COL"; else None."""
+    covering = removal_covering(resolution.removals, path)
+    if covering is None:
+        return None
+    removed_at, removal = covering
+    if removed_at == path:
+        return f"layer {removal.layer} removed it with !unset at {removal.origin}"
+    return (
+        f"its parent {format_path(removed_at)} was removed by layer {removal.layer} with"
+        f" !unset at {removal.origin}"
+    )
+
+
+def choose_layer(
+    resolution: Resolution, path: KeyPath, name: str | None, *, creating: bool = False
+) -> LayerFile | Problem:
+    """The layer an edit goes to: `name` (an active layer), else the one that won `path`.
+
+    `creating` (a set) a key the merged config lacks: the layer whose `!unset` removed
+    that very key (its directive becomes the value), else the only active layer."""
+    active = resolution.active_layers
+    names = ", ".join(layer.name for layer in active)
+    if name is not None:
+        for layer in active:
+            if layer.name == name:
+                return layer
+        verdict = resolution.verdict(name)
+        if verdict is not None:
+            return _refuse(
+                f"layer '{name}' is not active ({verdict.summary}); the active layers are: {names}",
+                path,
+            )
+        return _refuse(f"there is no layer '{name}'; the active layers are: {names}", path)
+    node = resolution.get(path)
+    if node is None:
+        covering = removal_covering(resolution.removals, path)
+        if creating and covering is not None and covering[0] == path:
+            by = next((layer for layer in active if layer.name == covering[1].layer), None)
+            if by is not None:
+                return by
+        if creating and len(active) == 1:
+            return active[0]
+        why = removed_by(resolution, path)
+        if why is not None and covering is not None:
+            by_name = covering[1].layer
+            return _refuse(
+                f"not in the merged config: {why}; pass --layer {by_name} to write it where"
+                f" the !unset stands, or a layer above {by_name}",
+                path,
+            )
+        return _refuse(
+            f"not in the merged config; say which layer gets it with --layer (active: {names})",
+            path,
+        )
+    for layer in active:
+        if layer.name == node.layer:
+            return layer
+    return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
+
+
+def shadow_note(resolution: Resolution, path: KeyPath, target: LayerFile) -> str | None:
+    """A sentence when a layer above `target` will still decide `path` after the edit."""
+    rank = {verdict.layer: at for at, verdict in enumerate(resolution.verdicts)}
+    mine = rank.get(target.name, -1)
+    node = resolution.get(path)
+    if node is not None:
+        if node.layer != target.name and rank.get(node.layer, -1) > mine:
+            return (
+                f"the merged config still takes {format_path(path)} from layer {node.layer}"
+                f" ({node.file}:{node.line}), which is above {target.name}"
+            )
+        return None
+    covering = removal_covering(resolution.removals, path)
+    if covering is not None and rank.get(covering[1].layer, -1) > mine:
+        return (
+            f"{format_path(path)} stays out of the merged config:"
+            f" {removed_by(resolution, path)}, above {target.name}"
+        )
+    return None
