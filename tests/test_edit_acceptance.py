@@ -234,3 +234,35 @@ def test_setting_under_a_higher_layer_warns_that_the_value_will_not_show(
     code, _, err = run(capsys, root, "set", "redis.sentinel", "s2", "--layer", "base")
     assert code == 0
     assert "warning:" in err and "!unset" in err and "overrides/local.yml:4" in err
+
+
+@pytest.mark.parametrize(
+    ("base", "args", "after"),
+    [
+        # an empty list item: the value goes after the dash, not into it (`-5`)
+        ("a:\n  - \n  - 5\n", ["set", "a[0]", "5"], "a:\n  - 5\n  - 5\n"),
+        ("a:\n-\n- x\n", ["set", "a[0]", "with space"], "a:\n- with space\n- x\n"),
+        # a tag in a flow collection needs a space before ',', ']' or '}'
+        ("a: {x: 1, y: 2}\n", ["unset", "a.x", "--directive"], "a: {x: !unset , y: 2}\n"),
+        ("a: {x: 1, y: 2}\n", ["unset", "a.y", "--directive"], "a: {x: 1, y: !unset }\n"),
+        ("a: {x: 1}\n", ["unset", "a.z", "--directive", "--layer", "base"], None),
+        ("a: [1, 2]\n", ["unset", "a[0]", "--directive"], "a: [!unset , 2]\n"),
+        # a flow mapping at the top: the comma goes with the entry
+        ("{a: 1, b: 2}\n", ["unset", "a"], "{b: 2}\n"),
+        ("{a: 1, b: 2}\n", ["unset", "b"], "{a: 1}\n"),
+    ],
+)
+def test_edits_in_tight_spots(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    base: str,
+    args: list[str],
+    after: str | None,
+) -> None:
+    root = make_set(tmp_path, base)
+    code, _, err = run(capsys, root, *args)
+    assert code == 0, err
+    if after is not None:
+        assert (root / "base.yml").read_text() == after
+    code, _, err = run(capsys, root, "validate")
+    assert "syntax" not in err and "unknown tag" not in err

@@ -195,6 +195,10 @@ def _prepare(
             found = None  # not what the tree said: read the file from the top
     if found is None:
         found = locate(source.text, path, until_target=until_target, document=max(document, 1))
+        if not until_target and found.chain and found.chain[0].flow and found.error is None:
+            # The walk stops after the top-level entry it wants; in a flow mapping at the
+            # top, a removal needs that entry's siblings too (for the commas).
+            found = locate(source.text, path, everything=True, document=max(document, 1))
     if found.error is not None:
         return _refuse(f"{found.error}; fix it before editing", display, path)
     refusal = shared_value(source, found, path)
@@ -300,6 +304,9 @@ def plan_unset_directive(
         splice: Splice | str = unset_directive(source.text, entry, source.eol)
     else:
         splice = insert_path(source.text, found, path, "!unset", source.eol)
+    if isinstance(splice, Splice) and source.text[splice.end : splice.end + 1] in (",", "]", "}"):
+        # In a flow collection a tag needs a space after it: `!unset,` is one tag.
+        splice = Splice(splice.start, splice.end, splice.text + " ")
     return _finish(
         source,
         found,

@@ -82,8 +82,12 @@ def replace_value(
             new = hook(path, value, new)
         if block:
             new += eol  # the block scalar's span ended with its line break
-    if start == end and start > 0 and text[start - 1] == ":":
-        new = " " + new  # `key:` with no value
+    if start == end and start > 0 and text[start - 1] in ":-":
+        # `key:` or `-` with no value: after its space, or with one (`-5` is one scalar)
+        if text[start : start + 1] == " ":
+            start = end = start + 1
+        else:
+            new = " " + new
     return Splice(start, end, new)
 
 
