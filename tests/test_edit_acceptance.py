@@ -266,3 +266,13 @@ def test_edits_in_tight_spots(
         assert (root / "base.yml").read_text() == after
     code, _, err = run(capsys, root, "validate")
     assert "syntax" not in err and "unknown tag" not in err
+
+
+def test_removing_the_first_key_of_a_list_item_keeps_the_next_keys_comment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = "items:\n  - name: a   # the name\n    # about port\n    port: 1\n  - name: b\n"
+    root = make_set(tmp_path, base)
+    code, _, err = run(capsys, root, "unset", "items[0].name")
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == ("items:\n  # about port\n  - port: 1\n  - name: b\n")

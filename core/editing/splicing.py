@@ -277,9 +277,20 @@ def remove_entry(text: str, parent: Collection, entry: Entry) -> Splice | str:
         return Splice(entry.start, entry.value.end, "")
     start = line_start(text, entry.start)
     if text[start : entry.start].strip():
-        # The first key of a list item (`- name: x`): the next key moves up after the dash.
+        # The first key of a list item (`- name: x`): the next key moves up after the
+        # dash, and the comment lines above that key move above the item with it.
         if index + 1 < len(entries) and parent.is_map:
-            return Splice(entry.start, entries[index + 1].start, "")
+            following = entries[index + 1].start
+            between = text[after_line(text, entry_end(text, entry)) : line_start(text, following)]
+            if not between.strip():
+                return Splice(entry.start, following, "")
+            prefix = text[start : entry.start]
+            pad = prefix[: len(prefix) - len(prefix.lstrip(" "))]
+            moved = "".join(
+                pad + line.lstrip(" \t") if line.strip() else line
+                for line in between.splitlines(keepends=True)
+            )
+            return Splice(start, following, moved + prefix)
         return f"cannot remove the entry at line {entry.line}: it shares its line"
     return Splice(start, after_line(text, entry_end(text, entry)), "")
 
