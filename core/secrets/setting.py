@@ -43,6 +43,7 @@ def set_text(text: str, opened: Opened, path: KeyPath, value: Any, file: str) ->
     """`text` (the opened sops file) with `path` set to `value`, proven to read back;
     None when it already holds that value. Nothing is written: the caller writes."""
     doc, unlocked = opened.doc, opened.unlocked
+    path = _indexed(doc.leaves, path)
     index = next((i for i, leaf in enumerate(doc.leaves) if leaf.path == path), None)
     new = to_plain(value)
     too_big = None if new is None else int64_problem(new)
@@ -101,6 +102,24 @@ def _fill_empty(text: str, leaf: Leaf, replacement: str) -> tuple[int, str]:
         line_end -= 1
     column = indicators[-1].end() - 1 - indicators[-1].start() if indicators else 0
     return line_end, f"{newline_of(text)}{' ' * column}: {replacement}"
+
+
+def _indexed(leaves: Any, path: KeyPath) -> KeyPath:
+    """`servers.0.port` as `servers[0].port` where the file has a list at `servers`."""
+    out: list[Any] = []
+    for key in path:
+        if isinstance(key, str) and key.isascii() and key.isdigit():
+            depth = len(out)
+            if any(
+                len(leaf.path) > depth
+                and isinstance(leaf.path[depth], int)
+                and list(leaf.path[:depth]) == out
+                for leaf in leaves
+            ):
+                out.append(int(key))
+                continue
+        out.append(key)
+    return tuple(out)
 
 
 def retouch(text: str, opened: Opened, file: str) -> str:

@@ -153,3 +153,10 @@ def test_a_bad_path_regex_is_one_clean_sentence(tools: Tools) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "path_regex" in lines[0] and "b'" not in lines[0]
+
+
+def test_secrets_set_takes_a_dotted_index(tools: Tools) -> None:
+    file = sops_file(tools, "servers:\n  - name: a\n    password: p\n")
+    result = tools.confscope("secrets", "set", str(file), "servers.0.password", "n3w")
+    assert result.returncode == 0, result.stderr
+    assert sops_json(tools, file)["servers"] == [{"name": "a", "password": "n3w"}]
