@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cli.resolving import resolve
+from cli.resolving import UsageError, resolve
 
 if TYPE_CHECKING:  # the engine loads when a command runs, not when the CLI starts
     from core.configset import ConfigSet
@@ -40,6 +40,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def set_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
     from core.editing import prepare_set
 
+    _need_key(args)
     resolution = resolve(config, options)
     plan = prepare_set(
         config, resolution, args.key, args.value, layer=args.layer, as_string=args.string
@@ -50,9 +51,17 @@ def set_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, An
 def unset_value(config: ConfigSet, args: argparse.Namespace, options: dict[str, Any]) -> int:
     from core.editing import prepare_unset
 
+    _need_key(args)
     resolution = resolve(config, options)
     plan = prepare_unset(config, resolution, args.key, layer=args.layer, directive=args.directive)
     return carry_out(plan, args.dry_run)
+
+
+def _need_key(args: argparse.Namespace) -> None:
+    from core.model import parse_path
+
+    if not parse_path(args.key):
+        raise UsageError(f"{args.command} wants a key, like database.port or servers[0].host")
 
 
 def carry_out(plan: EditPlan | Problem, dry_run: bool) -> int:

@@ -276,3 +276,12 @@ def test_removing_the_first_key_of_a_list_item_keeps_the_next_keys_comment(
     code, _, err = run(capsys, root, "unset", "items[0].name")
     assert code == 0, err
     assert (root / "base.yml").read_text() == ("items:\n  # about port\n  - port: 1\n  - name: b\n")
+
+
+@pytest.mark.parametrize("args", [["set", "", "5"], ["set", ".", "5"], ["unset", ""]])
+def test_an_empty_key_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    root = make_set(tmp_path, "a: 1\n")
+    code, _, err = run(capsys, root, *args)
+    assert code == 2 and "wants a key" in err
