@@ -285,3 +285,13 @@ def test_an_empty_key_is_a_usage_error(
     root = make_set(tmp_path, "a: 1\n")
     code, _, err = run(capsys, root, *args)
     assert code == 2 and "wants a key" in err
+
+
+def test_a_value_secret_by_name_is_not_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, "database:\n  password: old\n")
+    code, out, err = run(capsys, root, "set", "database.password", "hunter2")
+    assert code == 0, err
+    assert "hunter2" not in out + err and "<secret>" in out
+    assert "password: hunter2" in (root / "base.yml").read_text()

@@ -255,6 +255,10 @@ def prepare_set(
         loaded=target,
         document=target.document,
     )
+    if not isinstance(plan, Problem) and resolution.secret_keys.on_path(path):
+        # One reveal policy: a value secret by its key's name is not echoed back.
+        masked = f"set {format_path(path)} = <secret> in {plan.display}:{plan.line}"
+        plan = dataclasses.replace(plan, description=masked)
     return _noted(_checked(plan, target), notes)
 
 
