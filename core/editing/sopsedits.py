@@ -157,7 +157,7 @@ def plan_sops_remove(
     """Take `path` out of the sops file of `layer`; the other values keep their
     ciphertext, and `lastmodified` and the MAC are recomputed over what is left."""
     from core.secrets import metadata as meta
-    from core.secrets.setting import retouch
+    from core.secrets.setting import reseal_moved_comments, retouch
     from core.secrets.sopsfile import SecretsError, Unlocked, open_document, parse
 
     source = read(layer.path, layer.display)
@@ -172,7 +172,7 @@ def plan_sops_remove(
     if isinstance(removal, Problem):
         return removal
     try:
-        removed = _reseal_moved_comments(
+        removed = reseal_moved_comments(
             removal.after.decode(source.encoding), opened, source.display
         )
         after = retouch(removed, opened, source.display)
@@ -188,29 +188,3 @@ def plan_sops_remove(
         )
     description = removal.description.rsplit(" ", 1)[0]
     return _plan(source, "remove", path, layer.name, after, removal.line, description)
-
-
-def _reseal_moved_comments(text: str, opened: Any, file: str) -> str:
-    """`text` with each encrypted comment the removal moved into another collection
-    sealed again for its new place (a comment's AAD is the keys of its collection, so
-    one left behind by a removed mapping would no longer open; sops re-seals likewise)."""
-    from core.secrets.document import aad
-    from core.secrets.sopsfile import _open_comment, parse
-    from core.secrets.text import splice
-    from core.secrets.values import Plain
-
-    unlocked = opened.unlocked
-    plaintexts = {
-        comment.text: found[0]
-        for comment, found in zip(opened.doc.comments, opened.comments)
-        if found is not None
-    }
-    edits: list[tuple[int, int, str]] = []
-    for comment in parse(text, file).comments:
-        plaintext = plaintexts.get(comment.text)
-        if plaintext is None or comment.item or not unlocked.decider.encrypts(comment.keys):
-            continue
-        if _open_comment(comment, unlocked) is None:
-            sealed = unlocked.cipher.seal(Plain(plaintext, "comment"), aad(comment.keys))
-            edits.append((comment.start, comment.end, sealed))
-    return splice(text, edits) if edits else text

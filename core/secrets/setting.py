@@ -165,7 +165,7 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
         raise SecretsError("the sops: block is sops' own; confscope does not add keys to it", name)
     head_end = _sops_entry(text)
     head = text[:head_end]
-    found = locate(head, path, until_target=True)
+    found = locate(head, _text_path(head, path), until_target=True)
     if found.error is not None:
         raise SecretsError(f"{found.error}; nothing was written", name)
     parent = found.chain[-1] if found.chain else None
@@ -179,7 +179,7 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
     splice = insert_path(head, found, path, rendered, newline_of(head or text))
     if isinstance(splice, str):
         raise SecretsError(f"cannot add {dotted}: {splice}; nothing was written", name)
-    added = splice.apply(head) + text[head_end:]
+    added = reseal_moved_comments(splice.apply(head) + text[head_end:], opened, name)
     try:
         from core.secrets.sopsfile import Unlocked, open_document
 
@@ -197,6 +197,33 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
     if placed != [new]:
         raise SecretsError(f"{dotted} could not be placed in the file; nothing was written", name)
     return result
+
+
+def _text_path(text: str, path: KeyPath) -> KeyPath:
+    """`path` with each list index counted as YAML counts the items: sops writes a
+    comment inside a list as an item (`- ENC[...,type:comment]`), which it skips."""
+    from core.editing.spans import SCALAR, locate
+    from core.secrets.values import is_encrypted
+
+    out: list[Any] = []
+    for key in path:
+        if isinstance(key, int):
+            found = locate(text, (*out, key))
+            if len(found.chain) > len(out) and not found.chain[len(out)].is_map:
+                items = [
+                    entry.key
+                    for entry in found.chain[len(out)].entries
+                    if not (
+                        entry.value.kind == SCALAR
+                        and not entry.value.style
+                        and (entry.value.value or "").endswith(",type:comment]")
+                        and is_encrypted(entry.value.value or "")
+                    )
+                ]
+                if 0 <= key < len(items):
+                    key = items[key]
+        out.append(key)
+    return tuple(out)
 
 
 _SOPS_ENTRY = re.compile(r"^sops:[ \t]*(?:#.*)?\r?$", re.MULTILINE)
@@ -259,3 +286,30 @@ def _prove_one_change(
         raise SecretsError(
             f"the rewritten file would be wrong ({problem}); nothing was written", file
         )
+
+
+def reseal_moved_comments(text: str, opened: Any, file: str) -> str:
+    """`text` with each encrypted comment an edit moved into another collection sealed
+    again for its new place (a comment's AAD is the keys of its collection, so one left
+    behind by a removed mapping, or now under a new one, would no longer open; sops
+    re-seals likewise)."""
+    from core.secrets.document import aad
+    from core.secrets.sopsfile import _open_comment
+    from core.secrets.text import splice
+    from core.secrets.values import Plain
+
+    unlocked = opened.unlocked
+    plaintexts = {
+        comment.text: found[0]
+        for comment, found in zip(opened.doc.comments, opened.comments)
+        if found is not None
+    }
+    edits: list[tuple[int, int, str]] = []
+    for comment in parse(text, file).comments:
+        plaintext = plaintexts.get(comment.text)
+        if plaintext is None or comment.item or not unlocked.decider.encrypts(comment.keys):
+            continue
+        if _open_comment(comment, unlocked) is None:
+            sealed = unlocked.cipher.seal(Plain(plaintext, "comment"), aad(comment.keys))
+            edits.append((comment.start, comment.end, sealed))
+    return splice(text, edits) if edits else text

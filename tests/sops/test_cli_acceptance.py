@@ -160,3 +160,41 @@ def test_secrets_set_takes_a_dotted_index(tools: Tools) -> None:
     result = tools.confscope("secrets", "set", str(file), "servers.0.password", "n3w")
     assert result.returncode == 0, result.stderr
     assert sops_json(tools, file)["servers"] == [{"name": "a", "password": "n3w"}]
+
+
+COMMENTED = """\
+# top
+db:
+  # about host
+  host: h
+  password: p
+  # trailing in db
+list:
+  # before item
+  - a: 1
+    # inside item
+    b: 2
+# end
+"""
+
+
+@pytest.mark.parametrize("key", ["db.sub.x", "list[0].c", "list.0.d.e", "db.port"])
+def test_a_new_key_among_encrypted_comments_keeps_every_comment_readable(
+    tools: Tools, key: str
+) -> None:
+    """sops writes a comment inside a list as an item (`- ENC[...,type:comment]`) and
+    seals each comment with its collection's keys: a new key must count list items as
+    sops does, and a comment that now sits in a new mapping is sealed for it."""
+    file = sops_file(tools, COMMENTED, rules=False)
+    result = tools.confscope("secrets", "set", str(file), key, "v1")
+    assert result.returncode == 0, result.stderr
+    decrypted = tools.sops("decrypt", str(file))
+    assert "ENC[" not in decrypted.stdout and "unencrypted comment" not in decrypted.stderr
+    for comment in ("# top", "# about host", "# trailing in db", "# before item", "# end"):
+        assert comment in decrypted.stdout
+    data = sops_json(tools, file)
+    node: object = data
+    for part in key.replace("[", ".").replace("]", "").split("."):
+        assert node is not None
+        node = node[int(part)] if isinstance(node, list) else node[part]  # type: ignore[index]
+    assert node == "v1"
