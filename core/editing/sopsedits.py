@@ -12,6 +12,7 @@ wherever the file's rules encrypt.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from core.editing.planning import EditPlan, plan_remove
@@ -157,7 +158,7 @@ def plan_sops_remove(
     """Take `path` out of the sops file of `layer`; the other values keep their
     ciphertext, and `lastmodified` and the MAC are recomputed over what is left."""
     from core.secrets import metadata as meta
-    from core.secrets.setting import reseal_moved_comments, retouch
+    from core.secrets.setting import reseal_moved_comments, retouch, text_path
     from core.secrets.sopsfile import SecretsError, Unlocked, open_document, parse
 
     source = read(layer.path, layer.display)
@@ -166,10 +167,19 @@ def plan_sops_remove(
     opened = _open(source, path, identities)
     if isinstance(opened, Problem):
         return opened
+    # sops counts list items without the comments it writes as items; the text does not.
+    in_text = text_path(source.text, path)
     removal = plan_remove(
-        layer.path, layer.display, path, layer=layer.name, loaded=layer, document=layer.document
+        layer.path,
+        layer.display,
+        in_text,
+        layer=layer.name,
+        loaded=layer if in_text == path else None,
+        document=layer.document,
     )
     if isinstance(removal, Problem):
+        if in_text != path:
+            return replace(removal, path=format_path(path))
         return removal
     try:
         removed = reseal_moved_comments(
@@ -187,4 +197,6 @@ def plan_sops_remove(
             removal.line,
         )
     description = removal.description.rsplit(" ", 1)[0]
+    if in_text != path:
+        description = f"remove {format_path(path)} from"
     return _plan(source, "remove", path, layer.name, after, removal.line, description)

@@ -165,7 +165,7 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
         raise SecretsError("the sops: block is sops' own; confscope does not add keys to it", name)
     head_end = _sops_entry(text)
     head = text[:head_end]
-    found = locate(head, _text_path(head, path), until_target=True)
+    found = locate(head, text_path(head, path), until_target=True)
     if found.error is not None:
         raise SecretsError(f"{found.error}; nothing was written", name)
     parent = found.chain[-1] if found.chain else None
@@ -199,7 +199,7 @@ def _add(file: str, opened: Opened, text: str, path: KeyPath, new: Plain | None)
     return result
 
 
-def _text_path(text: str, path: KeyPath) -> KeyPath:
+def text_path(text: str, path: KeyPath) -> KeyPath:
     """`path` with each list index counted as YAML counts the items: sops writes a
     comment inside a list as an item (`- ENC[...,type:comment]`), which it skips."""
     from core.editing.spans import SCALAR, locate

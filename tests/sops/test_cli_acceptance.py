@@ -198,3 +198,17 @@ def test_a_new_key_among_encrypted_comments_keeps_every_comment_readable(
         assert node is not None
         node = node[int(part)] if isinstance(node, list) else node[part]  # type: ignore[index]
     assert node == "v1"
+
+
+def test_unset_in_a_sops_list_with_a_comment_removes_the_item_named(tools: Tools) -> None:
+    (tools.cwd / "confscope.toml").write_text('base = ["base.yml", "secrets.yml"]\n')
+    (tools.cwd / "base.yml").write_text("x: 1\n")
+    file = sops_file(tools, "list:\n  # before item\n  - a: 1\n    b: 2\n  - a: 3\n", rules=False)
+    result = tools.confscope("-C", str(tools.cwd), "unset", "list[1]")
+    assert result.returncode == 0, result.stderr
+    assert "remove list[1] from secrets.yml" in result.stdout
+    assert sops_json(tools, file)["list"] == [{"a": 1, "b": 2}]
+    result = tools.confscope("-C", str(tools.cwd), "unset", "list[0].b")
+    assert result.returncode == 0, result.stderr
+    assert sops_json(tools, file)["list"] == [{"a": 1}]
+    assert "# before item" in tools.sops("decrypt", str(file)).stdout
