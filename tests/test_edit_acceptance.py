@@ -295,3 +295,14 @@ def test_a_value_secret_by_name_is_not_echoed(
     assert code == 0, err
     assert "hunter2" not in out + err and "<secret>" in out
     assert "password: hunter2" in (root / "base.yml").read_text()
+
+
+@pytest.mark.parametrize("named", ["overrides/local.yml", "local.yml"])
+def test_layer_can_be_named_by_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], named: str
+) -> None:
+    root = make_set(tmp_path, "a: 1\n", local="_metadata:\n  priority: 5\nb: 2\n")
+    code, out, err = run(capsys, root, "set", "a", "3", "--layer", named)
+    assert code == 0, err
+    assert "overrides/local.yml" in out
+    assert (root / "overrides/local.yml").read_text().endswith("b: 2\na: 3\n")

@@ -83,6 +83,9 @@ def choose_layer(
         for layer in active:
             if layer.name == name:
                 return layer
+        by_file = [layer for layer in active if _names_file(layer, name)]
+        if len(by_file) == 1:
+            return by_file[0]
         verdict = resolution.verdict(name)
         if verdict is not None:
             return _refuse(
@@ -115,6 +118,14 @@ def choose_layer(
         if layer.name == node.layer:
             return layer
     return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
+
+
+def _names_file(layer: LayerFile, name: str) -> bool:
+    """Whether `name` is the layer's file as shown (`overrides/local.yml`), its file name,
+    or its path; a file of several documents is named by its layers' names instead."""
+    if layer.document:
+        return False
+    return name in (layer.display, layer.path.name, str(layer.path))
 
 
 def shadow_note(resolution: Resolution, path: KeyPath, target: LayerFile) -> str | None:
