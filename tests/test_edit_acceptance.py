@@ -306,3 +306,20 @@ def test_layer_can_be_named_by_its_file(
     assert code == 0, err
     assert "overrides/local.yml" in out
     assert (root / "overrides/local.yml").read_text().endswith("b: 2\na: 3\n")
+
+
+@pytest.mark.parametrize(
+    ("base", "key", "after"),
+    [
+        ("codes:\n  200: ok\n", "codes.500", "codes:\n  200: ok\n  500: err\n"),
+        ("codes: {200: ok}\n", "codes.500", "codes: {200: ok, 500: err}\n"),
+        ("codes:\n  a: ok\n", "codes.500", 'codes:\n  a: ok\n  "500": err\n'),
+    ],
+)
+def test_a_new_number_key_is_written_as_its_siblings_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, key: str, after: str
+) -> None:
+    root = make_set(tmp_path, base)
+    code, _, err = run(capsys, root, "set", key, "err")
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == after

@@ -22,6 +22,7 @@ from core.editing.rendering import (
 )
 from core.editing.spans import ALIAS, Collection, Entry, Located, Span, line_start
 from core.model import DIRECTIVES, MAPPING, SCALAR, SEQUENCE, KeyPath, format_path
+from core.scalars import resolve_plain
 
 # (path, value, the text it would be written as) -> the text to write instead: the
 # seam where a secrets layer encrypts a value before it reaches the file.
@@ -135,20 +136,36 @@ def indent_step(text: str) -> int:
     return 2
 
 
-def _block_lines(keys: KeyPath, value_text: str, indent: int, step: int, eol: str) -> str:
+def _block_lines(
+    keys: KeyPath, value_text: str, indent: int, step: int, eol: str, first: str | None = None
+) -> str:
     lines = []
     for depth, key in enumerate(keys):
         pad = " " * (indent + depth * step)
         last = depth == len(keys) - 1
-        lines.append(f"{pad}{render_key(str(key))}:" + (f" {value_text}" if last else ""))
+        written = first if depth == 0 and first is not None else render_key(str(key))
+        lines.append(f"{pad}{written}:" + (f" {value_text}" if last else ""))
     return eol.join(lines)
 
 
-def _flow_text(keys: KeyPath, value_text: str) -> str:
+def _flow_text(keys: KeyPath, value_text: str, first: str | None = None) -> str:
     out = value_text
     for key in reversed(keys[1:]):
         out = f"{{{render_key(str(key), flow=True)}: {out}}}"
-    return f"{render_key(str(keys[0]), flow=True)}: {out}"
+    return f"{first or render_key(str(keys[0]), flow=True)}: {out}"
+
+
+def _like_siblings(text: str, parent: Collection, key: str) -> str | None:
+    """`key` written plain when its siblings are plain keys of the same kind (`500:`
+    beside `200:` and `404:`), as the file writes them; None to quote it as usual."""
+    typed = resolve_plain(key)
+    if isinstance(typed, (str, bool)) or typed is None or key != key.strip():
+        return None
+    for entry in parent.entries:
+        raw = text[entry.start : entry.key_end]
+        if raw and raw[0] not in "'\"" and type(resolve_plain(raw)) is type(typed):
+            return key
+    return None
 
 
 def after_line(text: str, index: int) -> int:
@@ -201,13 +218,16 @@ def insert_path(
         return f"{where} is a list; confscope does not add list items (set the list's items)"
     if any(not isinstance(key, str) for key in rest):
         return f"cannot create {format_path(path)}: list items are not created by set"
+    first = _like_siblings(text, parent, str(rest[0]))
     if parent.flow:
         entries = parent.entries
         if entries:
             return Splice(
-                entries[-1].value.end, entries[-1].value.end, ", " + _flow_text(rest, value_text)
+                entries[-1].value.end,
+                entries[-1].value.end,
+                ", " + _flow_text(rest, value_text, first),
             )
-        return Splice(parent.end_mark, parent.end_mark, _flow_text(rest, value_text))
+        return Splice(parent.end_mark, parent.end_mark, _flow_text(rest, value_text, first))
     step = indent_step(text)
     if parent.entries:
         last = parent.entries[-1]
@@ -215,7 +235,8 @@ def insert_path(
         at = after_line(text, entry_end(text, last))
         lead = eol if at == len(text) and not text.endswith("\n") else ""
         tail = "" if lead else eol
-        return Splice(at, at, lead + _block_lines(rest, value_text, indent, step, eol) + tail)
+        lines = _block_lines(rest, value_text, indent, step, eol, first)
+        return Splice(at, at, lead + lines + tail)
     at = len(text)
     lead = eol if text and not text.endswith("\n") else ""
     return Splice(at, at, lead + _block_lines(rest, value_text, 0, step, eol) + eol)
