@@ -323,3 +323,21 @@ def test_a_new_number_key_is_written_as_its_siblings_are(
     code, _, err = run(capsys, root, "set", key, "err")
     assert code == 0, err
     assert (root / "base.yml").read_text() == after
+
+
+@pytest.mark.parametrize(
+    ("base", "after"),
+    [
+        ("---\n", "---\na:\n  b: 1\n"),
+        ("---\n# group vars\n", "---\n# group vars\na:\n  b: 1\n"),
+        ("%YAML 1.2\n---\n", "%YAML 1.2\n---\na:\n  b: 1\n"),
+        ("\ufeff# only a comment", "\ufeff# only a comment\na:\n  b: 1\n"),
+    ],
+)
+def test_a_file_with_no_keys_yet_takes_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, after: str
+) -> None:
+    root = make_set(tmp_path, base)
+    code, _, err = run(capsys, root, "set", "a.b", "1")
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == after

@@ -201,9 +201,7 @@ def insert_path(
     if not chain and found.document > 1:
         return f"document {found.document} of the file holds no mapping to add {path[0]} to"
     if not chain:
-        if text.strip() and any(
-            line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
-        ):
+        if any(_holds_content(line) for line in text.lstrip("\ufeff").splitlines()):
             return "the file's top level is not a mapping; cannot add a key to it"
         lead = eol if text and not text.endswith("\n") else ""
         return Splice(len(text), len(text), lead + _block_lines(path, value_text, 0, 2, eol) + eol)
@@ -240,6 +238,16 @@ def insert_path(
     at = len(text)
     lead = eol if text and not text.endswith("\n") else ""
     return Splice(at, at, lead + _block_lines(rest, value_text, 0, step, eol) + eol)
+
+
+def _holds_content(line: str) -> bool:
+    """Whether a line of a file with no mapping is more than a comment, a blank, a
+    `---` that opens its one document, or a `%YAML` directive (`---` then keys is how
+    Ansible and many others start a file)."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#") or line.startswith("%"):
+        return False
+    return not (line.startswith("---") and not line[3:].split("#", 1)[0].strip())
 
 
 def _into_null(
