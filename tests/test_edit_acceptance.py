@@ -341,3 +341,31 @@ def test_a_file_with_no_keys_yet_takes_one(
     code, _, err = run(capsys, root, "set", "a.b", "1")
     assert code == 0, err
     assert (root / "base.yml").read_text() == after
+
+
+def test_a_key_the_schema_forbids_is_refused_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = with_schema(make_set(tmp_path, "server:\n  port: 8080\n"))
+    schema = root / "schema.py"
+    schema.write_text(
+        schema.read_text().replace(
+            "class Server(BaseModel):\n",
+            "class Server(BaseModel):\n    model_config = {'extra': 'forbid'}\n",
+        )
+    )
+    before = (root / "base.yml").read_bytes()
+    code, _, err = run(capsys, root, "--trust", "set", "server.prot", "1")
+    assert code == 1
+    assert "no key 'prot' in server; did you mean 'port'?" in err
+    assert (root / "base.yml").read_bytes() == before
+
+
+def test_a_key_the_schema_ignores_is_written_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = with_schema(make_set(tmp_path, "server:\n  port: 8080\n"))
+    code, _, err = run(capsys, root, "--trust", "set", "server.prot", "1")
+    assert code == 0
+    assert "warning:" in err and "'prot' in server" in err and "'port'" in err
+    assert "prot: 1" in (root / "base.yml").read_text()

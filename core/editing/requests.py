@@ -9,6 +9,7 @@ byte-level work to `core.editing.planning`. Every refusal is a `Problem`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from typing import Any
@@ -108,6 +109,39 @@ def _field_type(model: type[BaseModel], path: KeyPath) -> tuple[Any, type[BaseMo
     return annotation, owner
 
 
+def unknown_to_schema(model: type[BaseModel], path: KeyPath) -> tuple[str, bool] | None:
+    """Where the schema has no place for `path`: a sentence ("the schema allows no key
+    'x' in a; did you mean 'y'?") and whether its model forbids other keys; else None."""
+    annotation: Any = model
+    for depth, key in enumerate(path):
+        annotation = _through_optional(annotation, key)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = annotation.model_fields
+            names = {*fields, *(f.alias for f in fields.values() if isinstance(f.alias, str))}
+            if key not in names:
+                where = f"in {format_path(path[:depth])}" if depth else "at the top level"
+                close = difflib.get_close_matches(str(key), sorted(names), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                if annotation.model_config.get("extra") == "forbid":
+                    return f"the schema allows no key '{key}' {where}{hint}", True
+                return (
+                    f"the schema does not define '{key}' {where}, so the application"
+                    f" probably ignores it{hint}",
+                    False,
+                )
+            field = fields.get(str(key)) or next(f for f in fields.values() if f.alias == key)
+            annotation = field.annotation
+            continue
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is dict and len(args) == 2:
+            annotation = args[1]
+        elif origin in (list, tuple, set) and args and isinstance(key, int):
+            annotation = args[0]
+        else:
+            return None
+    return None
+
+
 def _through_optional(annotation: Any, key: Any) -> Any:
     """For `X | None` (or a union holding one model), the member a key can lead into."""
     if typing.get_origin(annotation) is typing.Annotated:
@@ -174,6 +208,18 @@ def _unchecked(config: ConfigSet, resolution: Resolution) -> str | None:
     return f"the value was not checked against the schema {manifest.schema}: it did not load"
 
 
+def _unknown_key(
+    config: ConfigSet, resolution: Resolution, path: KeyPath
+) -> tuple[str, bool] | None:
+    """A key the edit would create where the schema has no place for it (the unknown-key
+    lint's finding, before the write): its sentence and whether the model forbids it."""
+    manifest = resolution.manifest
+    if not manifest.schema or not path or path[0] == "_metadata" or resolution.get(path):
+        return None
+    model, _problems = config.schema(manifest)
+    return None if model is None else unknown_to_schema(model, path)
+
+
 def _as_text(
     config: ConfigSet, resolution: Resolution, path: KeyPath, value: Any, text: str
 ) -> str | None:
@@ -238,9 +284,16 @@ def prepare_set(
         own = definition_in(target, path)  # the line of the value it would replace
         line = own.line if own is not None and own.line else None
         return _refuse(f"the schema refuses {shown}: {message}", path, target.display, line)
+    unknown = _unknown_key(config, resolution, path)
+    if unknown is not None and unknown[1]:
+        return _refuse(unknown[0], path, target.display)
     notes = tuple(
         note
-        for note in (_unchecked(config, resolution), shadow_note(resolution, path, target))
+        for note in (
+            _unchecked(config, resolution),
+            shadow_note(resolution, path, target),
+            unknown[0] if unknown else None,
+        )
         if note
     )
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
