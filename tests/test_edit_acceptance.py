@@ -369,3 +369,17 @@ def test_a_key_the_schema_ignores_is_written_with_a_warning(
     assert code == 0
     assert "warning:" in err and "'prot' in server" in err and "'port'" in err
     assert "prot: 1" in (root / "base.yml").read_text()
+
+
+@pytest.mark.parametrize("typed", ["x\u2028y", "x\u0085y", "x\u2029y"])
+def test_unicode_line_breaks_are_kept_and_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    root = make_set(tmp_path, "a: x\n")
+    code, _, err = run(capsys, root, "set", "a", typed)
+    assert code == 0, err
+    assert "\n" not in (root / "base.yml").read_text()[:-1]  # one line, escaped
+    code, out, _ = run(capsys, root, "show", "--format", "json")
+    import json
+
+    assert json.loads(out)["a"] == typed

@@ -37,7 +37,7 @@ def parse_input(text: str, as_string: bool = False) -> Any:
     if as_string:
         return text
     stripped = text.strip()
-    if "\n" in stripped or "\r" in stripped:
+    if any(char in _BREAKS for char in stripped):
         return text
     if stripped.startswith("#"):
         return stripped  # `#ff0000`: YAML would read a comment and no value at all
@@ -116,12 +116,25 @@ def single_quoted(text: str) -> str | None:
     return "'" + text.replace("'", "''") + "'"
 
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\x85": "\\N",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
+}
+# Line breaks to a YAML reader: never written raw, and never part of one typed line.
+_BREAKS = frozenset("\n\r\x85\u2028\u2029")
 
 
 def _printable(char: str) -> bool:
     """Whether YAML lets `char` stand as itself in a double-quoted scalar."""
     code = ord(char)
+    if char in _BREAKS:
+        return False
     return (
         0x20 <= code <= 0x7E
         or 0xA0 <= code <= 0xD7FF
