@@ -212,3 +212,10 @@ def test_unset_in_a_sops_list_with_a_comment_removes_the_item_named(tools: Tools
     assert result.returncode == 0, result.stderr
     assert sops_json(tools, file)["list"] == [{"a": 1}]
     assert "# before item" in tools.sops("decrypt", str(file)).stdout
+
+
+def test_a_plain_value_with_a_unicode_line_break_reads_back_in_sops(tools: Tools) -> None:
+    file = sops_file(tools, "database:\n  password: p\n  note: n\n")
+    result = tools.confscope("secrets", "set", str(file), "database.note", "a\u2028b")
+    assert result.returncode == 0, result.stderr
+    assert sops_json(tools, file)["database"]["note"] == "a\u2028b"
