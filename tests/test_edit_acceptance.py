@@ -383,3 +383,16 @@ def test_unicode_line_breaks_are_kept_and_escaped(
     import json
 
     assert json.loads(out)["a"] == typed
+
+
+def test_a_template_that_does_not_expand_is_written_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONFSCOPE_TEST_NOPE", raising=False)
+    root = make_set(tmp_path, "a: 1\n")
+    code, _, err = run(capsys, root, "set", "a", "${CONFSCOPE_TEST_NOPE}")
+    assert code == 0
+    assert "warning:" in err and "CONFSCOPE_TEST_NOPE is not set" in err
+    assert (root / "base.yml").read_text() == "a: ${CONFSCOPE_TEST_NOPE}\n"
+    code, _, err = run(capsys, root, "set", "a", "${CONFSCOPE_TEST_NOPE:-1}")
+    assert code == 0 and "warning" not in err

@@ -191,6 +191,18 @@ def schema_problem(
     return None
 
 
+def _template_note(resolution: Resolution, value: Any, target: LayerFile) -> str | None:
+    """What validation will say of a `${...}` template that does not expand here."""
+    if not isinstance(value, str) or "$" not in value:
+        return None
+    if not resolution.manifest.interpolates(target):
+        return None
+    expanded = expand(value, resolution.context.env)
+    if expanded.error is None:
+        return None
+    return f"{value} does not expand here ({expanded.error}); validation will report it"
+
+
 def _unchecked(config: ConfigSet, resolution: Resolution) -> str | None:
     """Why the schema could not check a value (not trusted, not loadable); None if it did."""
     manifest = resolution.manifest
@@ -293,6 +305,7 @@ def prepare_set(
             _unchecked(config, resolution),
             shadow_note(resolution, path, target),
             unknown[0] if unknown else None,
+            _template_note(resolution, value, target),
         )
         if note
     )
