@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from core.model import Problem
 
 SCHEMA = """\
 from pydantic import BaseModel, Field
@@ -396,3 +397,15 @@ def test_a_template_that_does_not_expand_is_written_with_a_warning(
     assert (root / "base.yml").read_text() == "a: ${CONFSCOPE_TEST_NOPE}\n"
     code, _, err = run(capsys, root, "set", "a", "${CONFSCOPE_TEST_NOPE:-1}")
     assert code == 0 and "warning" not in err
+
+
+def test_the_file_api_takes_text_paths_too(tmp_path: Path) -> None:
+    from core.editing import plan_remove, plan_set, write_plan
+
+    file = tmp_path / "f.yml"
+    file.write_text("a:\n  b: 1\n")
+    plan = plan_set(str(file), "f.yml", "a.b", 2)
+    assert not isinstance(plan, Problem)
+    assert write_plan(plan).written and file.read_text() == "a:\n  b: 2\n"
+    removal = plan_remove(str(file), "f.yml", "a.b")
+    assert not isinstance(removal, Problem) and removal.after == b""

@@ -30,7 +30,7 @@ from core.editing.splicing import (
     replace_value,
     unset_directive,
 )
-from core.model import KeyPath, LayerFile, Problem, format_path
+from core.model import KeyPath, LayerFile, Problem, format_path, parse_path
 
 Action = Literal["set", "remove", "unset"]
 
@@ -71,6 +71,11 @@ class EditPlan:
         for line in lines:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return "".join(out)
+
+
+def _key_path(path: KeyPath | str) -> KeyPath:
+    """A key path as given: a tuple of keys, or the text `confscope set` reads."""
+    return parse_path(path) if isinstance(path, str) else tuple(path)
 
 
 def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
@@ -209,9 +214,9 @@ def _prepare(
 
 
 def plan_set(
-    file: Path,
+    file: Path | str,
     display: str,
-    path: KeyPath,
+    path: KeyPath | str,
     value: Any,
     *,
     layer: str | None = None,
@@ -225,6 +230,7 @@ def plan_set(
     that version, its tree tells which lines to read. `document` is the 1-based YAML
     document of a multi-document file (0: the file's only one).
     """
+    file, path = Path(file), _key_path(path)
     prepared = _prepare(file, display, path, until_target=True, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
@@ -246,15 +252,16 @@ def plan_set(
 
 
 def plan_remove(
-    file: Path,
+    file: Path | str,
     display: str,
-    path: KeyPath,
+    path: KeyPath | str,
     *,
     layer: str | None = None,
     loaded: LayerFile | None = None,
     document: int = 0,
 ) -> EditPlan | Problem:
     """Take `path`'s definition out of this file; a mapping or list left empty goes too."""
+    file, path = Path(file), _key_path(path)
     prepared = _prepare(file, display, path, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
@@ -279,15 +286,16 @@ def plan_remove(
 
 
 def plan_unset_directive(
-    file: Path,
+    file: Path | str,
     display: str,
-    path: KeyPath,
+    path: KeyPath | str,
     *,
     layer: str | None = None,
     loaded: LayerFile | None = None,
     document: int = 0,
 ) -> EditPlan | Problem:
     """Write `key: !unset` in this file, so the key leaves the merged config."""
+    file, path = Path(file), _key_path(path)
     prepared = _prepare(file, display, path, loaded=loaded, document=document)
     if isinstance(prepared, Problem):
         return prepared
