@@ -409,3 +409,18 @@ def test_the_file_api_takes_text_paths_too(tmp_path: Path) -> None:
     assert write_plan(plan).written and file.read_text() == "a:\n  b: 2\n"
     removal = plan_remove(str(file), "f.yml", "a.b")
     assert not isinstance(removal, Problem) and removal.after == b""
+
+
+def test_prepare_set_takes_a_python_value(tmp_path: Path) -> None:
+    from core import ConfigSet
+    from core.editing import prepare_set, write_plan
+
+    root = make_set(tmp_path, "a: 1\nb: x\n")
+    config = ConfigSet(root)
+    resolution = config.resolve(config.context())
+    for key, value, written in (("a", 5, "a: 5\n"), ("b", True, "b: true\n")):
+        plan = prepare_set(config, resolution, key, value)
+        assert not isinstance(plan, Problem), plan
+        assert write_plan(plan).written
+        assert written in (root / "base.yml").read_text()
+        resolution = config.resolve(config.context())

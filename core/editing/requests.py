@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
-from core.editing.rendering import InputError, parse_input
+from core.editing.rendering import InputError, parse_input, render_inline
 from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
 from core.editing.source import same_version
 from core.editing.splicing import ValueHook
@@ -249,7 +249,7 @@ def prepare_set(
     config: ConfigSet,
     resolution: Resolution,
     key: str,
-    text: str,
+    text: str | bool | int | float | None,
     *,
     layer: str | None = None,
     as_string: bool = False,
@@ -258,6 +258,9 @@ def prepare_set(
 ) -> EditPlan | Problem:
     """Plan `key = text` in the chosen layer, refusing what the schema or the file forbid.
 
+    `text` is what a user typed (read as `confscope set` reads VALUE), or, from Python,
+    a value itself (5, True, None).
+
     In a sops file the value is re-encrypted with the file's data key (or left plain
     where the file's rules say so) and the MAC recomputed; `identities` finds the age
     keys (default: sops' variables, then the OS keyring)."""
@@ -265,10 +268,16 @@ def prepare_set(
     target = choose_layer(resolution, path, layer, creating=True)
     if isinstance(target, Problem):
         return target
-    try:
-        value = parse_input(text, as_string)
-    except InputError as error:
-        return _refuse(str(error), path)
+    if not isinstance(text, str):  # a Python caller's value (5, True, None): as given
+        if text is not None and not isinstance(text, (bool, int, float)):
+            return _refuse(f"{text!r} is not one value (a number, text, true/false, null)", path)
+        value: Any = text
+        text = render_inline(text)
+    else:
+        try:
+            value = parse_input(text, as_string)
+        except InputError as error:
+            return _refuse(str(error), path)
     current = resolution.get(path)
     if (
         hook is None
