@@ -424,3 +424,22 @@ def test_prepare_set_takes_a_python_value(tmp_path: Path) -> None:
         assert write_plan(plan).written
         assert written in (root / "base.yml").read_text()
         resolution = config.resolve(config.context())
+
+
+@pytest.mark.parametrize(
+    ("args", "after"),
+    [
+        (["set", "a.k", "a, b"], 'a: {x: 1, k: "a, b"}\nb: [1, 2]\n'),
+        (["set", "a.k", "x]"], 'a: {x: 1, k: "x]"}\nb: [1, 2]\n'),
+        (["set", "a.k", "0?"], 'a: {x: 1, k: "0?"}\nb: [1, 2]\n'),
+        (["set", "b[0]", "0?"], 'a: {x: 1}\nb: ["0?", 2]\n'),
+        (["set", "a.k.m", "q}"], 'a: {x: 1, k: {m: "q}"}}\nb: [1, 2]\n'),
+    ],
+)
+def test_text_in_a_flow_collection_is_quoted_when_it_must_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], after: str
+) -> None:
+    root = make_set(tmp_path, "a: {x: 1}\nb: [1, 2]\n")
+    code, _, err = run(capsys, root, *args)
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == after

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.hints import entry_window
 from core.editing.refusals import removed_anchor, shared_value
-from core.editing.rendering import render_inline
+from core.editing.rendering import double_quoted, reads_back, render_inline
 from core.editing.source import FileStamp, Source, encoding_of, read
 from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
 from core.editing.splicing import (
@@ -240,7 +240,10 @@ def plan_set(
         parent = found.chain[len(path) - 1]
         splice = replace_value(source.text, parent, entry, path, value, source.eol, hook)
     else:
-        written = render_inline(value)
+        in_flow = bool(found.chain) and found.chain[-1].flow  # `{a: 1}` takes `, b: …`
+        written = render_inline(value, flow=in_flow)
+        if isinstance(value, str) and not reads_back(written, value, in_flow):
+            written = double_quoted(value)
         if hook is not None:
             written = hook(path, value, written)
         splice = insert_path(source.text, found, path, written, source.eol)

@@ -15,6 +15,7 @@ from typing import Any
 from core.editing.rendering import (
     block_content_end,
     block_safe,
+    double_quoted,
     reads_back,
     render_block,
     render_inline,
@@ -77,6 +78,8 @@ def replace_value(
         new = render_block(value, span, text, eol, entry.column)
     else:
         new = render_inline(value, old_style="" if block else style, flow=parent.flow)
+        if not reads_back(new, value, parent.flow) and isinstance(value, str):
+            new = double_quoted(value)  # libyaml reads `[0?]` as no list at all
         if not reads_back(new, value, parent.flow):
             return f"cannot write {value!r} so that YAML reads it back unchanged"
         if hook is not None:
