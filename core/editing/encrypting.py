@@ -15,8 +15,8 @@ from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan
 from core.editing.sopsedits import changed_span
 from core.editing.source import read, same_version
-from core.editing.targets import choose_layer
-from core.model import KeyPath, Problem, format_path, parse_path
+from core.editing.targets import choose_layer, key_path
+from core.model import KeyPath, Problem, format_path
 
 
 def _refuse(message: str, path: KeyPath, file: str | None = None) -> Problem:
@@ -37,7 +37,9 @@ def prepare_encrypt(
     from core.secrets.rules import RulesError, creation_rule
     from core.secrets.sopsfile import SecretsError
 
-    path = parse_path(key)
+    path = key_path(resolution, key, layer)
+    if layer is None and resolution.get(path) is None:
+        return _refuse("not in the merged config, so there is no value to encrypt", path)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target

@@ -219,3 +219,13 @@ def test_a_plain_value_with_a_unicode_line_break_reads_back_in_sops(tools: Tools
     result = tools.confscope("secrets", "set", str(file), "database.note", "a\u2028b")
     assert result.returncode == 0, result.stderr
     assert sops_json(tools, file)["database"] == {"password": "p", "note": "a\u2028b"}
+
+
+def test_encrypt_value_of_a_missing_key_says_there_is_nothing_to_encrypt(tools: Tools) -> None:
+    (tools.cwd / ".sops.yaml").write_text(RULES.format(recipient=tools.key.recipient))
+    (tools.cwd / "base.yml").write_text("db:\n  password: p\n")
+    (tools.cwd / "overrides").mkdir()
+    (tools.cwd / "overrides" / "local.yml").write_text("_metadata:\n  priority: 5\nx: 1\n")
+    result = tools.confscope("-C", str(tools.cwd), "secrets", "encrypt-value", "db.pasword")
+    assert result.returncode == 1
+    assert "no value to encrypt" in result.stderr and "--layer" not in result.stderr
