@@ -59,6 +59,13 @@ def parse_input(text: str, as_string: bool = False) -> Any:
         if type(e).__name__.endswith(("MappingStartEvent", "SequenceStartEvent", "AliasEvent"))
     ]
     if len(scalars) != 1 or others or scalars[0].tag is not None:
+        kind = type(others[0]).__name__ if others else ""
+        what = {"MappingStartEvent": "a mapping", "SequenceStartEvent": "a list"}.get(kind)
+        if what is not None:  # set changes one value; a collection is set key by key
+            raise InputError(
+                f"{text!r} is {what}, not one value: set its entries one by one,"
+                " or pass --string to store this text"
+            )
         raise InputError(f"{text!r} is not one YAML value; pass --string to set it as text")
     event = scalars[0]
     if stripped[event.end_mark.index :].strip():
