@@ -319,7 +319,8 @@ def prepare_set(
         if note
     )
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
-        return _noted(_checked(plan_sops_set(target, path, value, identities), target), notes)
+        sealed = plan_sops_set(target, path, value, identities)
+        return _noted(_checked(_masked(sealed, resolution, path), target), notes)
     plan = plan_set(
         target.path,
         target.display,
@@ -330,11 +331,17 @@ def prepare_set(
         loaded=target,
         document=target.document,
     )
-    if not isinstance(plan, Problem) and resolution.secret_keys.on_path(path):
-        # One reveal policy: a value secret by its key's name is not echoed back.
-        masked = f"set {format_path(path)} = <secret> in {plan.display}:{plan.line}"
-        plan = dataclasses.replace(plan, description=masked)
-    return _noted(_checked(plan, target), notes)
+    return _noted(_checked(_masked(plan, resolution, path), target), notes)
+
+
+def _masked(plan: EditPlan | Problem, resolution: Resolution, path: KeyPath) -> EditPlan | Problem:
+    """One reveal policy: a value secret by its key's name is not echoed back."""
+    if isinstance(plan, Problem) or not resolution.secret_keys.on_path(path):
+        return plan
+    if "= <encrypted> in" in plan.description:
+        return plan
+    masked = f"set {format_path(path)} = <secret> in {plan.display}:{plan.line}"
+    return dataclasses.replace(plan, description=masked)
 
 
 def _noted(plan: EditPlan | Problem, notes: tuple[str, ...]) -> EditPlan | Problem:
