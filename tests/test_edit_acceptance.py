@@ -443,3 +443,29 @@ def test_text_in_a_flow_collection_is_quoted_when_it_must_be(
     code, _, err = run(capsys, root, *args)
     assert code == 0, err
     assert (root / "base.yml").read_text() == after
+
+
+def test_an_appended_item_is_edited_where_its_layer_writes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = "_metadata:\n  priority: 5\ntags: !append [c]\n"
+    root = make_set(tmp_path, "tags: [a, b]\n", local=local)
+    code, out, err = run(capsys, root, "set", "tags[2]", "z")
+    assert code == 0, err
+    assert "set tags[2] = z in overrides/local.yml:3" in out
+    assert (root / "overrides/local.yml").read_text().endswith("tags: !append [z]\n")
+    assert (root / "base.yml").read_text() == "tags: [a, b]\n"
+    code, out, err = run(capsys, root, "unset", "tags[2]")
+    assert code == 0, err
+    assert (root / "overrides/local.yml").read_text() == "_metadata:\n  priority: 5\n"
+
+
+def test_an_item_under_a_prepend_keeps_its_own_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = "_metadata:\n  priority: 5\ntags: !prepend\n  - p1\n"
+    root = make_set(tmp_path, "tags: [a, b]\n", local=local)
+    code, _, err = run(capsys, root, "set", "tags[2]", "q")  # base's item 1
+    assert code == 0, err
+    assert "warning" not in err
+    assert (root / "base.yml").read_text() == "tags: [a, q]\n"

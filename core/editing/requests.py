@@ -22,7 +22,14 @@ from core.editing.rendering import InputError, parse_input, render_inline
 from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
 from core.editing.source import same_version
 from core.editing.splicing import ValueHook
-from core.editing.targets import choose_layer, definition_in, key_path, removed_by, shadow_note
+from core.editing.targets import (
+    choose_layer,
+    definition_in,
+    key_path,
+    own_path,
+    removed_by,
+    shadow_note,
+)
 from core.interpolation import expand
 from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path
 
@@ -268,6 +275,7 @@ def prepare_set(
     target = choose_layer(resolution, path, layer, creating=True)
     if isinstance(target, Problem):
         return target
+    in_file = own_path(resolution, path, target)  # under !append, merged [2] may be [0]
     if not isinstance(text, str):  # a Python caller's value (5, True, None): as given
         if text is not None and not isinstance(text, (bool, int, float)):
             return _refuse(f"{text!r} is not one value (a number, text, true/false, null)", path)
@@ -302,7 +310,7 @@ def prepare_set(
             value, message = text_value, None
     if message is not None:
         shown = "the new value" if target.sops is not None else repr(text)
-        own = definition_in(target, path)  # the line of the value it would replace
+        own = definition_in(target, in_file)  # the line of the value it would replace
         line = own.line if own is not None and own.line else None
         return _refuse(f"the schema refuses {shown}: {message}", path, target.display, line)
     unknown = _unknown_key(config, resolution, path)
@@ -319,19 +327,29 @@ def prepare_set(
         if note
     )
     if target.sops is not None:  # a hook's text would bypass the MAC: sops writes it
-        sealed = plan_sops_set(target, path, value, identities)
+        sealed = _as_asked(plan_sops_set(target, in_file, value, identities), in_file, path)
         return _noted(_checked(_masked(sealed, resolution, path), target), notes)
     plan = plan_set(
         target.path,
         target.display,
-        path,
+        in_file,
         value,
         layer=target.name,
         hook=hook,
         loaded=target,
         document=target.document,
     )
+    plan = _as_asked(plan, in_file, path)
     return _noted(_checked(_masked(plan, resolution, path), target), notes)
+
+
+def _as_asked(plan: EditPlan | Problem, in_file: KeyPath, path: KeyPath) -> EditPlan | Problem:
+    """The plan under the key the user named (`tags[2]`), where the file calls the same
+    value otherwise (`tags: !append [x]`: its item 0): what the TUI's cursor follows."""
+    if isinstance(plan, Problem) or in_file == path:
+        return plan
+    described = plan.description.replace(format_path(in_file), format_path(path), 1)
+    return dataclasses.replace(plan, path=path, description=described)
 
 
 def _masked(plan: EditPlan | Problem, resolution: Resolution, path: KeyPath) -> EditPlan | Problem:
@@ -369,13 +387,14 @@ def prepare_unset(
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
+    asked, path = path, own_path(resolution, path, target)  # !append: merged [2], own [0]
     refusal = _duplicate(resolution, path, target) or (
         _sops_directive(target, path) if directive else None
     )
     if refusal is not None:
         return refusal
     if target.sops is not None:
-        return _checked(plan_sops_remove(target, path, identities), target)
+        return _checked(_as_asked(plan_sops_remove(target, path, identities), path, asked), target)
     if directive:
         plan = plan_unset_directive(
             target.path,
@@ -394,4 +413,4 @@ def prepare_unset(
             loaded=target,
             document=target.document,
         )
-    return _checked(plan, target)
+    return _checked(_as_asked(plan, path, asked), target)

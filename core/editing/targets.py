@@ -55,6 +55,37 @@ def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
     return node
 
 
+def own_path(resolution: Resolution, path: KeyPath, layer: LayerFile) -> KeyPath:
+    """Where the layer writes the value the merged config shows at `path`: the same
+    path, except under `!append`/`!prepend`, where merged list index 2 may be the
+    layer's item 0. Found by position (the merged value remembers its line and column)."""
+    merged = resolution.get(path)
+    if merged is None or merged.layer != layer.name or not any(isinstance(k, int) for k in path):
+        return path
+    own = definition_in(layer, path)
+    if own is not None and (own.line, own.column) == (merged.line, merged.column):
+        return path
+    found = _at_position(layer.root, (), (merged.line, merged.column, merged.kind))
+    return found if found is not None else path
+
+
+def _at_position(node: Node | None, path: KeyPath, where: tuple[int, int, int]) -> KeyPath | None:
+    if node is None:
+        return None
+    if (node.line, node.column, node.kind) == where:
+        return path
+    children: Any = ()
+    if node.kind == MAPPING:
+        children = node.value.items()
+    elif node.kind == SEQUENCE:
+        children = enumerate(node.value)
+    for key, child in children:
+        found = _at_position(child, (*path, key), where)
+        if found is not None:
+            return found
+    return None
+
+
 def removed_by(resolution: Resolution, path: KeyPath) -> str | None:
     """Why `path` is missing from the merged config, when an `!unset` took it (or its
     parent) out: "layer L removed it with !unset at FILE:LINE:COL"; else None."""
