@@ -469,3 +469,15 @@ def test_an_item_under_a_prepend_keeps_its_own_layer(
     assert code == 0, err
     assert "warning" not in err
     assert (root / "base.yml").read_text() == "tags: [a, q]\n"
+
+
+def test_a_number_over_text_is_written_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_set(tmp_path, 'versions: ["3.10", "3.11"]\nport: ${PORT:-80}\n')
+    code, _, err = run(capsys, root, "set", "versions[1]", "3.12")
+    assert code == 0
+    assert "was text" in err and "--string" in err
+    assert (root / "base.yml").read_text().startswith('versions: ["3.10", 3.12]\n')
+    code, _, err = run(capsys, root, "set", "port", "81")
+    assert code == 0 and "warning" not in err

@@ -31,7 +31,7 @@ from core.editing.targets import (
     shadow_note,
 )
 from core.interpolation import expand
-from core.model import Encrypted, KeyPath, LayerFile, Problem, format_path
+from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node, Problem, format_path
 
 
 def _refuse(
@@ -198,6 +198,22 @@ def schema_problem(
     return None
 
 
+def _type_change_note(own: Node | None, value: Any, text: str, path: KeyPath) -> str | None:
+    """Said when a number or true/false replaces text (`"3.11"` becomes 3.12): YAML's
+    classic surprise (`3.10` is 3.1), which `--string` avoids."""
+    if own is None or not isinstance(own.value, str) or own.kind != SCALAR:
+        return None
+    if "${" in own.value:  # a template: it was never plain text
+        return None
+    if value is None or isinstance(value, str):
+        return None
+    kind = "true/false" if isinstance(value, bool) else "a number"
+    return (
+        f"{format_path(path)} was text ({render_inline(own.value)}) and {text.strip()} is"
+        f" written as {kind} ({render_inline(value)}); pass --string to keep it text"
+    )
+
+
 def _template_note(resolution: Resolution, value: Any, target: LayerFile) -> str | None:
     """What validation will say of a `${...}` template that does not expand here."""
     if not isinstance(value, str) or "$" not in value:
@@ -323,6 +339,7 @@ def prepare_set(
             shadow_note(resolution, path, target),
             unknown[0] if unknown else None,
             _template_note(resolution, value, target),
+            _type_change_note(definition_in(target, in_file), value, text, path),
         )
         if note
     )
