@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from core.configset import ConfigSet, Resolution
 from core.editing.rendering import render_inline
-from core.editing.requests import _field_type
+from core.editing.schemafit import field_type
 from core.editing.targets import definition_in
 from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node
 
@@ -39,7 +39,7 @@ def describe_field(config: ConfigSet, resolution: Resolution, path: KeyPath) -> 
     model, _problems = config.schema(resolution.manifest)
     if model is None:
         return None
-    annotation, _owner = _field_type(model, path)
+    annotation, _owner = field_type(model, path)
     if annotation is None:
         return None
     try:
