@@ -481,3 +481,15 @@ def test_a_number_over_text_is_written_with_a_warning(
     assert (root / "base.yml").read_text().startswith('versions: ["3.10", 3.12]\n')
     code, _, err = run(capsys, root, "set", "port", "81")
     assert code == 0 and "warning" not in err
+
+
+@pytest.mark.parametrize("args", [["set", "a", "5"], ["unset", "b"], ["set", "d", "1"]])
+def test_a_file_with_a_syntax_error_anywhere_is_not_edited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    root = make_set(tmp_path, "a: 1\nb: 2\nc: [\n")
+    before = (root / "base.yml").read_bytes()
+    code, _, err = run(capsys, root, *args)
+    assert code == 1
+    assert "syntax error at line 4" in err and "fix it before editing" in err
+    assert (root / "base.yml").read_bytes() == before

@@ -68,7 +68,18 @@ def _sops_directive(layer: LayerFile, path: KeyPath) -> Problem | None:
 
 
 def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Problem | None:
-    """A key defined twice in the layer is fixed by hand first: which one would change?"""
+    """A key defined twice in the layer is fixed by hand first: which one would change?
+    A file with a syntax error too: the edit reads only the lines it needs, so the
+    error could sit anywhere else in the file."""
+    for problem in resolution.problems:
+        if problem.code == "syntax" and problem.file == layer.display:
+            return _refuse(
+                f"{layer.display} has a YAML syntax error at line {problem.line};"
+                " fix it before editing",
+                path,
+                layer.display,
+                problem.line,
+            )
     dotted = format_path(path)
     for problem in resolution.problems:
         if problem.code != "duplicate-key" or problem.file != layer.display:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,3 +230,36 @@ def test_encrypt_value_of_a_missing_key_says_there_is_nothing_to_encrypt(tools: 
     result = tools.confscope("-C", str(tools.cwd), "secrets", "encrypt-value", "db.pasword")
     assert result.returncode == 1
     assert "no value to encrypt" in result.stderr and "--layer" not in result.stderr
+
+
+def _flip(text: str, marker: str) -> str:
+    at = text.index(marker) + len(marker)
+    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (lambda t: _flip(t, "password: ENC[AES256_GCM,data:"), "database.password"),
+        (lambda t: _flip(t, "mac: ENC[AES256_GCM,data:"), "sops.mac"),
+        (lambda t: t[: len(t) * 2 // 3], "syntax error"),  # cut mid-line
+        (lambda t: t[: t.index("    lastmodified:")], "truncated"),  # cut at a line
+        (lambda t: t.replace("user: app", "user: eve"), "MAC"),
+    ],
+)
+def test_confscope_set_on_a_damaged_sops_layer_is_one_sentence_and_writes_nothing(
+    tools: Tools, damage: Any, words: str
+) -> None:
+    (tools.cwd / "confscope.toml").write_text('base = ["base.yml", "secrets.yml"]\n')
+    (tools.cwd / "base.yml").write_text("app:\n  name: demo\n")
+    file = sops_file(tools, "database:\n  password: p\n  user: app\n")
+    file.write_text(damage(file.read_text()))
+    before = file.read_bytes()
+    result = tools.confscope(
+        "-C", str(tools.cwd), "set", "database.user", "bob", "--layer", "secrets"
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "secrets.yml" in lines[0] and words in lines[0]
+    assert file.read_bytes() == before
