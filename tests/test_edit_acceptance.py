@@ -493,3 +493,13 @@ def test_a_file_with_a_syntax_error_anywhere_is_not_edited(
     assert code == 1
     assert "syntax error at line 4" in err and "fix it before editing" in err
     assert (root / "base.yml").read_bytes() == before
+
+
+def test_the_file_api_does_not_edit_a_file_with_a_syntax_error(tmp_path: Path) -> None:
+    from core.editing import plan_remove, plan_set
+
+    file = tmp_path / "f.yml"
+    file.write_text("a: 1\nb: 2\nc: [\n")
+    for plan in (plan_set(file, "f.yml", ("a",), 5), plan_remove(file, "f.yml", ("b",))):
+        assert isinstance(plan, Problem)
+        assert "syntax error at line 4" in plan.message

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import _ruamel_yaml
+from ruamel.yaml.error import YAMLError
+
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.hints import entry_window
 from core.editing.refusals import removed_anchor, shared_value
@@ -204,6 +207,8 @@ def _prepare(
             # The walk stops after the top-level entry it wants; in a flow mapping at the
             # top, a removal needs that entry's siblings too (for the commas).
             found = locate(source.text, path, everything=True, document=max(document, 1))
+    if found.error is None and window is None:
+        found.error = syntax_error(source.text)  # the walk stopped at its entry's end
     if found.error is not None:
         return _refuse(f"{found.error}; fix it before editing", display, path)
     refusal = shared_value(source, found, path)
@@ -211,6 +216,21 @@ def _prepare(
         message, line = refusal
         return _refuse(message, display, path, line)
     return source, found
+
+
+def syntax_error(text: str) -> str | None:
+    """libyaml's first complaint about the whole text, located; None if it reads.
+    (With a loaded layer the resolution already knows: its problems say so.)"""
+    try:
+        parser = _ruamel_yaml.CParser(text)
+        while parser.get_event() is not None:
+            pass
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "the file"
+        what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return f"YAML syntax error at {where}: {what}"
+    return None
 
 
 def plan_set(
