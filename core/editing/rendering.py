@@ -10,13 +10,15 @@ the new value is text. Every rendering is read back by libyaml before it is used
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import _ruamel_yaml
 from ruamel.yaml.error import YAMLError
 
-from core.editing.spans import Span
 from core.scalars import resolve_plain, yaml11_reading
+
+if TYPE_CHECKING:  # `secrets set` reads its VALUE here without the span walker
+    from core.editing.located import Span
 
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_UNSAFE = frozenset(",[]{}")

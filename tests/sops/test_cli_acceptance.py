@@ -263,3 +263,21 @@ def test_confscope_set_on_a_damaged_sops_layer_is_one_sentence_and_writes_nothin
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "secrets.yml" in lines[0] and words in lines[0]
     assert file.read_bytes() == before
+
+
+def test_secrets_set_reads_its_value_without_loading_the_editing_engine(tools: Tools) -> None:
+    import subprocess
+    import sys
+
+    file = sops_file(tools, "database:\n  password: p\n")
+    script = (
+        "import sys; from cli.main import main; "
+        f"code = main(['secrets', 'set', {str(file)!r}, 'database.password', 'n3w']); "
+        "heavy = ('core.configset', 'pydantic', 'core.editing.spans', 'core.editing.planning',"
+        " 'dataclasses'); "
+        "print(code, [m for m in heavy if m in sys.modules], file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=tools.env(), capture_output=True, text=True
+    )
+    assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
