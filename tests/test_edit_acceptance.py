@@ -3,6 +3,7 @@ demanding user would type them: the answers that were wrong once stay right."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -503,3 +504,16 @@ def test_the_file_api_does_not_edit_a_file_with_a_syntax_error(tmp_path: Path) -
     for plan in (plan_set(file, "f.yml", ("a",), 5), plan_remove(file, "f.yml", ("b",))):
         assert isinstance(plan, Problem)
         assert "syntax error at line 4" in plan.message
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="giving a file to another owner needs root (as a sudo edit is)",
+)
+def test_an_edit_keeps_the_files_owner(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_set(tmp_path, "a: 1\n")
+    file = root / "base.yml"
+    os.chown(file, 1, 1)
+    code, _, err = run(capsys, root, "set", "a", "2")
+    assert code == 0, err
+    assert (file.stat().st_uid, file.stat().st_gid) == (1, 1)

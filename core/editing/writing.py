@@ -52,6 +52,11 @@ def atomic_write(path: Path, data: bytes, mode: int) -> None:
     """
     path = Path(os.path.realpath(path))
     directory = path.parent
+    try:
+        info = os.stat(path)
+        owner: tuple[int, int] | None = (info.st_uid, info.st_gid)
+    except OSError:
+        owner = None
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".confscope-tmp", dir=directory)
     try:
         try:
@@ -60,6 +65,11 @@ def atomic_write(path: Path, data: bytes, mode: int) -> None:
                 written = os.write(fd, view)
                 view = view[written:]
             os.fchmod(fd, mode)
+            if owner is not None and hasattr(os, "fchown") and owner != _me():
+                # Edited with sudo, the file still belongs to whoever owned it (the
+                # app that reads it); a user who cannot give it away keeps it.
+                with contextlib.suppress(OSError):
+                    os.fchown(fd, *owner)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -69,6 +79,10 @@ def atomic_write(path: Path, data: bytes, mode: int) -> None:
             os.unlink(temp)
         raise
     _fsync_directory(directory)
+
+
+def _me() -> tuple[int, int]:
+    return os.geteuid(), os.getegid()
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -281,3 +281,14 @@ def test_secrets_set_reads_its_value_without_loading_the_editing_engine(tools: T
         [sys.executable, "-c", script], env=tools.env(), capture_output=True, text=True
     )
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_secrets_set_through_a_symlink_keeps_the_link(tools: Tools) -> None:
+    file = sops_file(tools, "database:\n  password: p\n", name="real.yml")
+    link = tools.cwd / "secrets.yml"
+    link.symlink_to(file.name)
+    for args in (("set", str(link), "database.password", "n3w"), ("rotate", str(link))):
+        result = tools.confscope("secrets", *args)
+        assert result.returncode == 0, result.stderr
+        assert link.is_symlink()
+    assert sops_json(tools, file)["database"] == {"password": "n3w"}
