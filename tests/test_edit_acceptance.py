@@ -517,3 +517,24 @@ def test_an_edit_keeps_the_files_owner(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run(capsys, root, "set", "a", "2")
     assert code == 0, err
     assert (file.stat().st_uid, file.stat().st_gid) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [("0o600", "0o600"), ("0x1F", "0x1F"), ("1e3", "1e3"), ("0755", "755"), ("+5", "+5")],
+)
+def test_a_number_is_written_as_typed_unless_yaml_1_1_reads_it_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, written: str
+) -> None:
+    root = make_set(tmp_path, "mode: 0o640\n")
+    code, _, err = run(capsys, root, "set", "mode", typed)
+    assert code == 0, err
+    assert (root / "base.yml").read_text() == f"mode: {written}\n"
+
+
+def test_command_line_flags_stay_plain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_set(tmp_path, "args: [--strict, -ra]\nflag: --verbose\n")
+    for args in (["set", "--", "args[1]", "-q"], ["set", "--", "flag", "--quiet"]):
+        code, _, err = run(capsys, root, *args)
+        assert code == 0, err
+    assert (root / "base.yml").read_text() == "args: [--strict, -q]\nflag: --quiet\n"

@@ -243,8 +243,12 @@ def plan_set(
     hook: ValueHook | None = None,
     loaded: LayerFile | None = None,
     document: int = 0,
+    spelling: str | None = None,
 ) -> EditPlan | Problem:
     """`path` holds `value` in this file: replaced where it stands, or created.
+
+    `spelling` is how the user wrote a number (`0o640`, `0x1F`, `1e3`): written as
+    typed where it reads back as `value`, not as Python prints it.
 
     `loaded` is the layer as a resolution parsed this file: while the file is still
     that version, its tree tells which lines to read. `document` is the 1-based YAML
@@ -258,17 +262,19 @@ def plan_set(
     entry = target_of(found, path)
     if entry is not None:
         parent = found.chain[len(path) - 1]
-        splice = replace_value(source.text, parent, entry, path, value, source.eol, hook)
+        splice = replace_value(source.text, parent, entry, path, value, source.eol, hook, spelling)
     else:
         in_flow = bool(found.chain) and found.chain[-1].flow  # `{a: 1}` takes `, b: …`
         written = render_inline(value, flow=in_flow)
         if isinstance(value, str) and not reads_back(written, value, in_flow):
             written = double_quoted(value)
+        if spelling is not None and reads_back(spelling, value, in_flow):
+            written = spelling
         if hook is not None:
             written = hook(path, value, written)
         splice = insert_path(source.text, found, path, written, source.eol)
     expected = Expectation(path, ANY if hook is not None else value)
-    shown = "<hidden>" if hook is not None else render_inline(value)
+    shown = "<hidden>" if hook is not None else spelling or render_inline(value)
     return _finish(
         source, found, "set", path, layer, splice, expected, f"set {format_path(path)} = {shown} in"
     )

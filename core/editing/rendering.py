@@ -108,7 +108,9 @@ def plain_safe(text: str, flow: bool, *, key: bool = False) -> bool:
     """
     if not text or text != text.strip() or not all(map(_printable, text)):
         return False
-    if text[0] in _INDICATORS or "\t" in text:
+    if "\t" in text:
+        return False
+    if text[0] in _INDICATORS and not _plain_lead(text, flow):
         return False
     if ": " in text or " #" in text or text.endswith(":"):
         return False
@@ -117,6 +119,15 @@ def plain_safe(text: str, flow: bool, *, key: bool = False) -> bool:
     if key:
         return resolve_plain(text) == text and text not in _YAML11_KEYS
     return resolve_plain(text) == text and yaml11_reading(text) is None
+
+
+def _plain_lead(text: str, flow: bool) -> bool:
+    """Whether `-`, `?` or `:` may start this plain scalar: when a character that is
+    neither a space nor (in a flow collection) a flow indicator follows (`--verbose`,
+    `-ra`); YAML 1.2 allows it, and the sample set writes command-line flags so."""
+    if text[0] not in "-?:" or len(text) < 2 or text[1] in " \t":
+        return False
+    return not (flow and (text[0] == "?" or text[1] in ",[]{}"))  # libyaml: `[?q]` fails
 
 
 def single_quoted(text: str) -> str | None:

@@ -28,6 +28,7 @@ from core.editing.targets import (
 )
 from core.interpolation import expand
 from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node, Problem, format_path
+from core.scalars import resolve_plain, yaml11_reading
 
 
 def _refuse(
@@ -218,9 +219,22 @@ def prepare_set(
         hook=hook,
         loaded=target,
         document=target.document,
+        spelling=_spelling(text, value, as_string),
     )
     plan = _as_asked(plan, in_file, path)
     return _noted(_checked(_masked(plan, resolution, path), target), notes)
+
+
+def _spelling(text: str, value: Any, as_string: bool) -> str | None:
+    """A number as the user typed it (`0o640`, `1e3`), when that is how YAML 1.2 reads
+    it; None for anything else (booleans and null are written the one way)."""
+    if as_string or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    typed = text.strip()
+    if yaml11_reading(typed) is not None:  # `0755`: the lint's octal trap, written 755
+        return None
+    read = resolve_plain(typed)
+    return typed if type(read) is type(value) and read == value else None
 
 
 def _as_asked(plan: EditPlan | Problem, in_file: KeyPath, path: KeyPath) -> EditPlan | Problem:

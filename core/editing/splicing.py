@@ -56,6 +56,7 @@ def replace_value(
     value: Any,
     eol: str,
     hook: ValueHook | None = None,
+    spelling: str | None = None,
 ) -> Splice | str:
     """The value of `entry` becomes `value`, written in the style of the old one."""
     span = entry.value
@@ -78,6 +79,8 @@ def replace_value(
         new = render_block(value, span, text, eol, entry.column)
     else:
         new = render_inline(value, old_style="" if block else style, flow=parent.flow)
+        if spelling is not None and reads_back(spelling, value, parent.flow):
+            new = spelling  # `0o640` as typed, not 416
         if not reads_back(new, value, parent.flow) and isinstance(value, str):
             new = double_quoted(value)  # libyaml reads `[0?]` as no list at all
         if not reads_back(new, value, parent.flow):
