@@ -96,3 +96,11 @@ def test_history_undo_redo_and_own_writes(tmp_path: Path) -> None:
     assert not refused.written and file.read_text() == "port: 3\n"
     history.undone(refused)
     assert history.can_undo  # a refused undo stays on the stack
+
+
+def test_as_written_keeps_a_numbers_own_spelling() -> None:
+    from core.loading import parse_bytes
+
+    root = parse_bytes(b"mode: 0o640\nbig: 1e3\nplain: 5\n", "x.yml").documents[0].root
+    assert root is not None
+    assert [as_written(root.value[k]) for k in ("mode", "big", "plain")] == ["0o640", "1e3", "5"]

@@ -19,6 +19,7 @@ from core.editing.rendering import render_inline
 from core.editing.schemafit import field_type
 from core.editing.targets import definition_in
 from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node
+from core.scalars import resolve_plain
 
 _JSON_TYPES = {
     "integer": "integer",
@@ -122,6 +123,9 @@ def as_written(node: Node | None) -> str:
         return ""
     if node.tag == "!unset":
         return ""
+    number = isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if number and node.raw and resolve_plain(node.raw) == node.value:
+        return node.raw  # `0o640` as the file writes it, which set keeps, not 416
     try:
         return render_inline(node.value)
     except Exception:  # a value no scalar can hold (never from a parsed file)
