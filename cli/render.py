@@ -72,7 +72,12 @@ def to_yaml(node: Merged, reveal: bool = False, sources: bool = False) -> str:
     def emit_entry(key: str | None, child: Merged, indent: str) -> None:
         lead = f"{indent}{key}:" if key is not None else f"{indent}-"
         empty = "{}" if child.kind == MAPPING else "[]"
-        if child.kind in (MAPPING, SEQUENCE) and child.value:
+        if child.kind in (MAPPING, SEQUENCE) and child.value and key is None and not sources:
+            # A list item that is a collection starts on the dash line: `- host: a`.
+            first = len(lines)
+            emit(child, indent + "  ")
+            lines[first] = f"{indent}- {lines[first][len(indent) + 2 :]}"
+        elif child.kind in (MAPPING, SEQUENCE) and child.value:
             lines.append(lead + note(child))
             emit(child, indent + "  ")
         elif child.kind in (MAPPING, SEQUENCE):

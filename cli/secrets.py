@@ -125,7 +125,22 @@ def _encrypt(file: Path, args: argparse.Namespace) -> int:
         operations.write_atomic(file, text, before)
     else:
         sys.stdout.write(text)
+    if _metadata_sealed(text):
+        print(
+            f"confscope: warning: {file}: _metadata is encrypted too, so where no key is at"
+            " hand this layer's conditions cannot be read and it stays off; to keep it"
+            " readable, give the .sops.yaml rule encrypted_regex (the secrets' keys) or"
+            " unencrypted_regex: ^_metadata$",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _metadata_sealed(text: str) -> bool:
+    """Whether an encrypted layer's `_metadata` holds encrypted values."""
+    from core.secrets.document import read
+
+    return any(leaf.keys[:1] == ("_metadata",) and leaf.encrypted for leaf in read(text).leaves)
 
 
 def _decrypt(file: Path, args: argparse.Namespace) -> int:

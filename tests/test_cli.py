@@ -128,6 +128,21 @@ def test_show_yaml_reads_back_as_the_same_config(capsys: pytest.CaptureFixture[s
     assert list(loaded) == list(json.loads(out_json))  # key order kept
 
 
+def test_show_starts_a_list_item_on_its_dash_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from ruamel.yaml import YAML
+
+    text = "servers:\n  - host: a\n    tags: [x]\n  - - 1\n    - 2\n  - {}\n  - - - deep\n"
+    (tmp_path / "base.yml").write_text(text)
+    code, out, _ = run(capsys, "-C", str(tmp_path), "show")
+    assert code == 0
+    assert out.splitlines()[1:5] == ["  - host: a", "    tags:", "      - x", "  - - 1"]
+    assert "  - - - deep" in out.splitlines()
+    yaml = YAML(typ="safe", pure=True)
+    assert yaml.load(out) == yaml.load(text)
+
+
 def test_layers_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "-C", SAMPLES, "--type", "docker", "layers", "--format", "json")
     rows = {row["layer"]: row for row in json.loads(out)}

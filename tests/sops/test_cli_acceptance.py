@@ -292,3 +292,20 @@ def test_secrets_set_through_a_symlink_keeps_the_link(tools: Tools) -> None:
         assert result.returncode == 0, result.stderr
         assert link.is_symlink()
     assert sops_json(tools, file)["database"] == {"password": "n3w"}
+
+
+def test_encrypting_a_layer_with_its_metadata_says_what_that_costs(tools: Tools) -> None:
+    layer = tools.cwd / "layer.yml"
+    layer.write_text("_metadata:\n  priority: 5\ndb:\n  password: p\n")
+    sealed = tools.confscope("secrets", "encrypt", "--age", tools.key.recipient, str(layer))
+    assert sealed.returncode == 0, sealed.stderr
+    assert "_metadata is encrypted too" in sealed.stderr
+    assert "unencrypted_regex: ^_metadata$" in sealed.stderr
+    plain = tools.cwd / "plain.yml"
+    plain.write_text("db:\n  password: p\n")
+    quiet = tools.confscope("secrets", "encrypt", "--age", tools.key.recipient, str(plain))
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    (tools.cwd / ".sops.yaml").write_text(RULES.format(recipient=tools.key.recipient))
+    ruled = tools.confscope("secrets", "encrypt", str(layer))  # encrypted_regex: secrets only
+    assert ruled.returncode == 0 and ruled.stderr == ""
+    assert "priority: 5" in ruled.stdout
