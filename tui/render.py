@@ -123,3 +123,10 @@ def value_style(node: Merged) -> str:
             return "green"
         return "#d7d7af"
     return "dim"
+
+
+def same_text(one: Text, other: Text | str) -> bool:
+    """Whether two texts look the same (rich's `==` ignores the base style)."""
+    if isinstance(other, str):
+        return False
+    return one.plain == other.plain and one.spans == other.spans and one.style == other.style

@@ -12,7 +12,8 @@ from textual.notifications import Notify
 from core.configset import ConfigSet
 from tests.tui.driver import SIZE, running
 from tui.app import ConfscopeApp
-from tui.widgets.config_tree import CHUNK, ConfigTree
+from tui.widgets.config_tree import ConfigTree
+from tui.widgets.key_tree import CHUNK
 from tui.widgets.problems import ProblemsPanel
 
 pytestmark = pytest.mark.anyio

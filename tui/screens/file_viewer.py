@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, TextArea
+from textual.widgets import TextArea
+
+from tui.widgets.footer import SteadyFooter
 
 
 class FileViewerScreen(ModalScreen[None]):
@@ -52,7 +54,7 @@ class FileViewerScreen(ModalScreen[None]):
                 soft_wrap=False,
                 id="viewer-text",
             )
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.table import Table
 
 INTRO = (
@@ -69,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
             frame.border_title = "confscope: keys"
             yield Static(INTRO, id="help-intro")
             yield Table[str | Text](id="help-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -21,12 +21,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from core.secrets.agekeys import KeystoreError
 from tui.reveal import FileSecrets, encrypted_files
 from tui.screens.plain import PlainScreen
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.table import Table
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class KeysScreen(PlainScreen[bool]):
         yield Input(
             placeholder="age key file to import (enter imports, escape cancels)", id="keys-import"
         )
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(Table)

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from core.configset import ConfigSet
@@ -41,6 +41,7 @@ from tui.view import View, filter_paths, resolve_view
 from tui.widgets.config_tree import ConfigTree
 from tui.widgets.detail import DetailPane
 from tui.widgets.filter_bar import FilterBar
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.layers import LayersPanel, LayerTable, VariableField
 from tui.widgets.panel_tabs import PanelTabs
 from tui.widgets.problems import ProblemsPanel
@@ -136,7 +137,7 @@ class MainScreen(WhatIfActions, SecretActions, EditActions, PanelledScreen):
                 yield DetailPane(self.colours, history=self.history, id="detail")
                 yield LayersPanel(self.colours, id="layers")
         yield ProblemsPanel(id="problems")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._fit(self.size)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from core.compare import Matrix, MatrixRow, compute_matrix
@@ -26,6 +26,7 @@ from core.model import KeyPath
 from core.whatif import WhatIf
 from tui.render import LayerColours, plain_text
 from tui.screens.plain import PlainScreen
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.table import Table
 
 KEY_COLUMN = "key"
@@ -153,7 +154,7 @@ class MatrixScreen(PlainScreen[MatrixChoice | None]):
             id="matrix-table", cursor_type="cell", fixed_columns=1, zebra_stripes=True
         )
         yield Static("", id="matrix-source")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def table(self) -> Table[Text]:

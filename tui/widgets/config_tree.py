@@ -1,54 +1,31 @@
 """The merged tree: every key of the effective config, built lazily as it is expanded.
 
-A node's children are added when it is first expanded, at most `CHUNK` at a time (a
-"… N more" leaf loads the next chunk), so a tree of 60,000 values opens at once and
-only what the user looks at becomes widgets' data. A refresh rebuilds what was
-expanded and puts the cursor back where it was.
+A new resolution updates the nodes on screen in place (`KeyTree._sync`); a new filter
+rebuilds what was expanded and puts the cursor back where it was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
 
-from core.merging import Removal
-from core.model import MAPPING, SEQUENCE, Key, KeyPath, Merged
-from core.secrets.policy import Reveal, sealed_type
-from tui.render import (
-    SEVERITY_MARK,
-    SEVERITY_STYLE,
-    LayerColours,
-    key_text,
-    plain_text,
-    value_style,
-    value_text,
-)
+from core.model import Key, KeyPath, Merged
+from tui.render import LayerColours
 from tui.view import View
+from tui.widgets.key_tree import Entry, KeyTree
+from tui.widgets.titles import set_border_title
+from tui.widgets.tree_labels import node_label
 
-CHUNK = 400
-REMOVED_STYLE = "dim strike"
 # When a filter matches more than this, only the first matches' ancestors open.
 AUTO_EXPAND_MATCHES = 200
 
 
-@dataclass(slots=True)
-class Entry:
-    """What a tree node stands for: a key path, or the "more" leaf of that path."""
-
-    path: KeyPath
-    loaded: int = -1
-    """How many of the node's children have been added; -1 before the first expand."""
-    more: bool = False
-
-
-class ConfigTree(Tree[Entry]):
+class ConfigTree(KeyTree):
     DEFAULT_CSS = """
     ConfigTree {
         border: round $primary 50%;
@@ -71,7 +48,7 @@ class ConfigTree(Tree[Entry]):
         path: KeyPath | None
 
     def __init__(self, colours: LayerColours, *, id: str | None = None) -> None:
-        super().__init__("config", Entry(()), id=id)
+        super().__init__("config", id=id)
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -79,7 +56,6 @@ class ConfigTree(Tree[Entry]):
         self.view: View | None = None
         self.shown_paths: set[KeyPath] | None = None
         self.matched: set[KeyPath] = set()
-        self._by_path: dict[KeyPath, TreeNode[Entry]] = {}
         self.revealed: KeyPath | None = None
         """The one secret shown in the clear, on request (the screen sets it)."""
 
@@ -94,15 +70,21 @@ class ConfigTree(Tree[Entry]):
         """Show `view` (or nothing), keeping what was expanded and the cursor.
 
         With `visible`, show only those paths (a filter's matches and their ancestors;
-        below a match, everything).
+        below a match, everything). A tree already on screen is updated in place: only
+        the nodes whose label changed are redrawn, and nodes are added or removed only
+        where keys came or went.
         """
-        expanded = self.expanded_paths()
+        in_place = self.view is not None and view is not None
+        expanded = set() if in_place else self.expanded_paths()
         cursor = self.cursor_path
         scroll_y = self.scroll_y
         self.view = view
         self.shown_paths = visible
         self.matched = set(matches or ())
-        self._rebuild(expanded, cursor, scroll_y)
+        if in_place:
+            self._update(cursor)
+        else:
+            self._rebuild(expanded, cursor, scroll_y)
 
     def apply_filter(self, visible: set[KeyPath] | None, matches: list[KeyPath]) -> None:
         """Show only `visible` paths (None: everything), opening the first matches."""
@@ -116,13 +98,6 @@ class ConfigTree(Tree[Entry]):
         self.matched = set(matches)
         self._rebuild(expanded, cursor, 0.0)
 
-    @property
-    def cursor_path(self) -> KeyPath | None:
-        node = self.cursor_node
-        if node is None or node.data is None or node.data.more:
-            return None
-        return node.data.path
-
     def set_revealed(self, path: KeyPath | None) -> None:
         """Show the secret at `path` in the clear (None: none), relabelling the nodes."""
         before, self.revealed = self.revealed, path
@@ -132,9 +107,6 @@ class ConfigTree(Tree[Entry]):
             merged = self.merged(changed)
             if node is not None and merged is not None:
                 node.set_label(self.label_for(changed[-1], changed, merged))
-
-    def expanded_paths(self) -> set[KeyPath]:
-        return {path for path, node in self._by_path.items() if path and node.is_expanded}
 
     def reveal(self, path: KeyPath) -> KeyPath | None:
         """Open the tree down to `path` and put the cursor on it.
@@ -150,8 +122,8 @@ class ConfigTree(Tree[Entry]):
             child = self._by_path.get(prefix)
             if child is None:
                 break
-            if depth < len(path):
-                child.expand()
+            if depth < len(path) and not child.is_expanded:
+                child.expand()  # expanding again would throw away every rendered line
             node, landed = child, prefix
         if landed is not None:
             self._move_to(node)
@@ -175,6 +147,17 @@ class ConfigTree(Tree[Entry]):
                 node.expand()
         self._lines_now()
         self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self._cursor_back(cursor)
+
+    def _update(self, cursor: KeyPath | None) -> None:
+        """Bring the nodes on screen up to date with `self.view`, cursor kept."""
+        set_border_title(self, self._title())
+        self._sync(self.root)
+        self._cursor_back(cursor)
+
+    def _cursor_back(self, cursor: KeyPath | None) -> None:
+        """Put the cursor on `cursor`, or its nearest shown ancestor, or the first key."""
+        self._lines_now()
         target = self._nearest(cursor) if cursor is not None else None
         if target is None and self.root.children:
             target = self.root.children[0]
@@ -191,22 +174,6 @@ class ConfigTree(Tree[Entry]):
             return f"merged config: filtered, {count} match{'es' if count != 1 else ''}"
         return "merged config"
 
-    def _nearest(self, path: KeyPath) -> TreeNode[Entry] | None:
-        for depth in range(len(path), 0, -1):
-            node = self._by_path.get(path[:depth])
-            if node is not None:
-                return node
-        return None
-
-    def _lines_now(self) -> int:
-        # Reading `last_line` lays out the tree now, so node lines are current.
-        return self.last_line
-
-    def _move_to(self, node: TreeNode[Entry]) -> None:
-        self._lines_now()
-        self.move_cursor(node)
-        self.scroll_to_node(node, animate=False)
-
     def merged(self, path: KeyPath) -> Merged | None:
         return self.view.node(path) if self.view is not None else None
 
@@ -221,90 +188,8 @@ class ConfigTree(Tree[Entry]):
     def _below_match(self, path: KeyPath) -> bool:
         return any(path[:depth] in self.matched for depth in range(len(path), 0, -1))
 
-    def populate(self, node: TreeNode[Entry]) -> None:
-        """Add the node's first chunk of children, once."""
-        entry = node.data
-        if entry is None or entry.more or entry.loaded >= 0:
-            return
-        entry.loaded = 0
-        self._load_chunk(node)
-
-    def _load_chunk(self, node: TreeNode[Entry]) -> None:
-        entry = node.data
-        assert entry is not None
-        children = self._children(entry.path)
-        for key, child in islice(children, entry.loaded, entry.loaded + CHUNK):
-            self._add(node, key, child)
-        entry.loaded = min(len(children), entry.loaded + CHUNK)
-        remaining = len(children) - entry.loaded
-        if remaining > 0:
-            label = Text(f"… {remaining:,} more (enter to load)", style="italic dim")
-            node.add_leaf(label, Entry(entry.path, more=True))
-
-    def _load_until(self, node: TreeNode[Entry], path: KeyPath) -> None:
-        self.populate(node)
-        entry = node.data
-        assert entry is not None
-        while path not in self._by_path and self._load_more(node):
-            pass
-
-    def _load_more(self, node: TreeNode[Entry]) -> bool:
-        """Replace the node's "more" leaf by the next chunk; False if there is none."""
-        more = next((c for c in node.children if c.data is not None and c.data.more), None)
-        if more is None:
-            return False
-        more.remove()
-        self._load_chunk(node)
-        return True
-
-    def _add(self, parent: TreeNode[Entry], key: Key, child: Merged) -> None:
-        path = (parent.data.path if parent.data else ()) + (key,)
-        label = self.label_for(key, path, child)
-        entry = Entry(path)
-        if child.kind == MAPPING or child.kind == SEQUENCE:
-            node = parent.add(label, entry, allow_expand=bool(child.value))
-        else:
-            node = parent.add_leaf(label, entry)
-        self._by_path[path] = node
-
     def label_for(self, key: Key, path: KeyPath, node: Merged) -> Text:
-        removal = self.view.removal_of(path) if self.view is not None else None
-        if removal is not None:
-            return self._removed_label(key, path, node, *removal)
-        severity = self.view.severity.get(path) if self.view is not None else None
-        label = Text(no_wrap=True, end="")
-        label.append(key_text(key), style=SEVERITY_STYLE[severity] if severity else "bold")
-        label.append(": ")
-        shown = value_text(node, reveal=path == self.revealed)
-        label.append(shown, style=value_style(node))
-        if node.layer:
-            label.append(" ")
-            label.append_text(self.colours.badge(node.layer))
-        beaten = node.beaten
-        if beaten:
-            label.append(f" ↑{len(beaten)}", style="bold magenta")
-        if severity:
-            label.append(f" {SEVERITY_MARK[severity]}", style=SEVERITY_STYLE[severity])
-        return label
-
-    def _removed_label(
-        self, key: Key, path: KeyPath, node: Merged, removed_at: KeyPath, removal: Removal
-    ) -> Text:
-        """A key an `!unset` took out: struck and dimmed; where it went on the key removed."""
-        label = Text(no_wrap=True, end="")
-        label.append(key_text(key), style=REMOVED_STYLE)
-        label.append(": ", style="dim")
-        shown = value_text(node)
-        if node.kind != MAPPING and node.kind != SEQUENCE and self.view is not None:
-            # Never marked by a resolve: a secret is known by its key's name.
-            secret = self.view.resolution.secret_keys.on_path(path)
-            masked = Reveal().masked(node.value, secret=secret, sealed=sealed_type(node))
-            shown = plain_text(masked)
-        label.append(shown, style=REMOVED_STYLE)
-        if path == removed_at:
-            label.append(" removed by ", style="dim italic")
-            label.append_text(self.colours.badge(removal.layer))
-        return label
+        return node_label(self.view, self.colours, key, path, node, revealed=path == self.revealed)
 
     # -- events ------------------------------------------------------------------------
 

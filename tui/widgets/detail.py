@@ -33,6 +33,7 @@ from tui.render import (
     SEVERITY_STYLE,
     LayerColours,
     plain_text,
+    same_text,
     scalar_text,
     type_name,
     value_style,
@@ -40,6 +41,7 @@ from tui.render import (
 )
 from tui.reveal import environment_recipients, secret_text
 from tui.view import View
+from tui.widgets.titles import set_border_title
 
 LABEL_WIDTH = 11
 
@@ -81,13 +83,18 @@ class DetailPane(VerticalScroll):
         self.revealed: KeyPath | None = None
         """The secret shown in the clear, on request (the screen sets it)."""
         self._held: tuple[View, list[str]] | None = None
+        self._described: tuple[View | None, KeyPath | None] | None = None
+        """The view and path the pane last described (not a layer)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
 
     def _render_text(self, text: Text) -> None:
-        self.text = text
-        self.query_one("#detail-body", Static).update(text)
+        # The same description again (a resolve that left this key alone) is not laid
+        # out again: that would repaint the whole screen.
+        if not same_text(text, self.text):
+            self.text = text
+            self.query_one("#detail-body", Static).update(text)
         self.scroll_home(animate=False)
 
     def follow(self, view: View | None, path: KeyPath | None) -> None:
@@ -96,6 +103,9 @@ class DetailPane(VerticalScroll):
         Re-laying out the pane costs a full repaint: while the cursor races through the
         tree (a held key), show at most one node per `FOLLOW_INTERVAL`.
         """
+        described = self._described
+        if self._timer is None and described and described[0] is view and described[1] == path:
+            return  # the screen has just shown this (a refreshed tree's cursor moved)
         self._pending = (view, path)
         since = monotonic() - self._shown_at
         if since >= FOLLOW_INTERVAL:
@@ -115,20 +125,21 @@ class DetailPane(VerticalScroll):
         self._pending = None
         self._shown_at = monotonic()
         self._showing = None
+        self._described = (view, path)
         if view is None:
-            self.text = Text("The config set could not be resolved; see the problems below.")
+            text = Text("The config set could not be resolved; see the problems below.")
         elif path is None and not view.root.value:
-            self.text = Text("The merged config is empty; the problems below may say why.")
+            text = Text("The merged config is empty; the problems below may say why.")
         elif path is None:
-            self.text = Text("Move the cursor onto a key to see where its value came from.")
+            text = Text("Move the cursor onto a key to see where its value came from.")
         else:
-            self.text = self._describe(view, path, None)
+            text = self._describe(view, path, None)
             node = view.root.get(path)
             if node is not None and node.file and self.history is not None:
                 self._showing = (view, path)
                 self._find_history(self.history, view, path, node)
-        self.border_title = "why this value"
-        self._render_text(self.text)
+        set_border_title(self, "why this value")
+        self._render_text(text)
 
     def _describe(self, view: View, path: KeyPath, history: NodeHistory | None) -> Text:
         node = view.node(path)
@@ -215,7 +226,8 @@ class DetailPane(VerticalScroll):
             for key, wanted in conditions.items():
                 text.append(f"  {key}: {wanted}\n", style="dim")
         text.append("\nf forces this layer on, off, or back to its conditions\n", style="dim")
-        self.border_title = f"layer {name}"
+        self._described = None
+        set_border_title(self, f"layer {name}")
         self._render_text(text)
 
     @property

@@ -15,11 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
+from core.model import Verdict
 from core.whatif import WhatIf
-from tui.render import LayerColours
+from tui.render import LayerColours, same_text
 from tui.view import View
 from tui.widgets.field import Field
 from tui.widgets.table import Table
+from tui.widgets.titles import set_border_title
 
 
 class LayerTable(Table[Text]):
@@ -113,6 +115,9 @@ class LayersPanel(Vertical):
         self.wrap = False
         """Wrap each verdict's reasons to the width (when the panel has rows to spare)."""
         self._wrapped_at = 0
+        self._rows_for: tuple[object, ...] | None = None
+        """What the table's rows were made from (verdicts, colours, wrap width)."""
+        self._changes_shown = Text()
 
     def set_wrap(self, wrap: bool) -> None:
         if wrap != self.wrap:
@@ -149,10 +154,11 @@ class LayersPanel(Vertical):
         """Show the verdicts and the context of `view`."""
         self.view = view
         table = self.query_one(LayerTable)
-        cursor = table.cursor_row
-        table.clear()
-        table.layer_names = []
         if view is None:
+            self._rows_for = None
+            table.clear()
+            table.layer_names = []
+            self._changes_shown = Text()
             self.query_one("#whatif-changes", Static).update("")
             return
         resolution = view.resolution
@@ -162,9 +168,27 @@ class LayersPanel(Vertical):
             names = max((len(v.layer) for v in resolution.verdicts), default=5) + 2
             used = names + 4 + 3 * 2 + 2 + table.styles.scrollbar_size_vertical
             verdict_width = max(self.size.width - used - 2, 20)
+        # Most resolves (an edit, a save) leave every verdict as it was: the rows
+        # on screen stay, and so do the lines the table has rendered.
+        rows_for = (
+            list(resolution.verdicts),
+            [self.colours.colour(v.layer) for v in resolution.verdicts],
+            verdict_width,
+        )
+        if rows_for != self._rows_for:
+            self._rows_for = rows_for
+            self._fill(table, resolution.verdicts, verdict_width)
+        active = sum(1 for v in resolution.verdicts if v.active)
+        set_border_title(self, f"layers: {active} of {len(resolution.verdicts)} active")
+        self._show_context(view)
+
+    def _fill(self, table: LayerTable, verdicts: list[Verdict], verdict_width: int | None) -> None:
+        cursor = table.cursor_row
+        table.clear()
+        table.layer_names = []
         table.columns[table.ordered_columns[2].key].width = verdict_width or 0
         table.columns[table.ordered_columns[2].key].auto_width = verdict_width is None
-        for verdict in resolution.verdicts:
+        for verdict in verdicts:
             state = Text("active" if verdict.active else "inactive")
             state.stylize("bold green" if verdict.active else "dim")
             if verdict.forced:
@@ -183,9 +207,6 @@ class LayersPanel(Vertical):
             table.layer_names.append(verdict.layer)
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1), animate=False)
-        active = sum(1 for v in resolution.verdicts if v.active)
-        self.border_title = f"layers: {active} of {len(resolution.verdicts)} active"
-        self._show_context(view)
 
     def _offer(
         self, selector: str, choices: list[str], shown: list[str], current: str | None
@@ -216,7 +237,9 @@ class LayersPanel(Vertical):
             changes.append("; ".join(context.changes))
         else:
             changes.append("the real context: no what-if changes", style="dim")
-        self.query_one("#whatif-changes", Static).update(changes)
+        if not same_text(changes, self._changes_shown):
+            self._changes_shown = changes
+            self.query_one("#whatif-changes", Static).update(changes)
 
     @property
     def changes_shown(self) -> str:

@@ -13,6 +13,7 @@ from core.model import Problem
 from tui.render import SEVERITY_MARK, SEVERITY_STYLE
 from tui.view import View
 from tui.widgets.table import Table
+from tui.widgets.titles import set_border_title
 
 # A set with thousands of problems lists the first ones; the title gives the total.
 MAX_ROWS = 1_000
@@ -66,15 +67,17 @@ class ProblemsPanel(Table[Text]):
         """List the problems of `view`, keeping the cursor on the same problem if it stays."""
         previous = self.highlighted
         every = list(view.problems) if view is not None else []
-        self.problems = every[:MAX_ROWS]
         errors = sum(1 for p in every if p.severity == "error")
         warnings = len(every) - errors
-        if not every:
-            self.border_title = "problems: none"
-        else:
-            self.border_title = f"problems: {errors} error(s), {warnings} warning(s)"
+        title = "problems: none"
+        if every:
+            title = f"problems: {errors} error(s), {warnings} warning(s)"
             if len(every) > MAX_ROWS:
-                self.border_title += f", the first {MAX_ROWS:,} shown"
+                title += f", the first {MAX_ROWS:,} shown"
+        set_border_title(self, title)
+        if every[:MAX_ROWS] == self.problems and self._laid_out_for == self._layout():
+            return  # the same rows: the lines on screen stay, and so does the cursor
+        self.problems = every[:MAX_ROWS]
         self._fill()
         if previous is not None:
             same = next(
