@@ -2,8 +2,9 @@
 and from an edit saved in the app to the new tree.
 
 Everything here runs the real app headless (`App.run_test`). The only things this
-module knows about the app are in `_app`, `_main_screen` and `_tree`: if the app's
-API moves, those three are what to change. `unavailable()` says, in words, why the
+module knows about the app are in `_app`, `_main_screen` and `_tree` (and the tree's
+`view`, `cursor_path` and `shown_label`): if the app's API moves, those are what to
+change. `unavailable()` says, in words, why the
 rows cannot run, and the table prints that instead of a time.
 """
 
@@ -174,8 +175,13 @@ def _cursor_at(tree: Any, path: tuple[Any, ...]) -> bool:
 
 
 def _cursor_on(app: Any, path: tuple[Any, ...], value: int) -> bool:
+    """The tree holds `value` at `path`, its node's label reads it (the tree is updated
+    in place: the data alone would not prove the label was redrawn), cursor on it."""
     tree = _tree(app)
-    return _shows(app, path, value) and tree is not None and tree.cursor_path == path
+    if not _shows(app, path, value) or tree is None or tree.cursor_path != path:
+        return False
+    label = tree.shown_label(path)
+    return label is not None and label.startswith(f"{path[-1]}: {value} ")
 
 
 async def _edit_to_tree(root: Path, runs: int) -> list[float]:

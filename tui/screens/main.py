@@ -331,7 +331,8 @@ class MainScreen(WhatIfActions, SecretActions, EditActions, PanelledScreen):
             self.query_one(FilterBar).close()
             self.apply_filter("")
         tree.reveal(path)
-        tree.focus()
+        if self.focused is not tree:
+            tree.focus()  # which repaints the whole tree, even when it has the focus
 
     def jump_to_problem(self, problem: Problem) -> None:
         question = self.view.trust_question if self.view is not None else None
