@@ -127,6 +127,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         self.busy = False
         self.error = ""
         self.stale = False
+        self._diff_shown: EditPlan | None = None
         self._ticket = 0
         self._prefill = self._prefill_for(winner)
 
@@ -150,7 +151,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
                 yield Static(self._field_text(), id="edit-field")
             yield Static("", id="edit-error")
             with VerticalScroll(id="edit-preview"):
-                yield Static("", id="edit-diff")
+                yield Static(nothing_written(), id="edit-diff")
             yield Static(self._keys_text(), id="edit-keys")
 
     def on_mount(self) -> None:
@@ -199,6 +200,8 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         return as_written(winner.node) if winner is not None else ""
 
     def _show_error(self, message: str, *, stale: bool = False) -> None:
+        if (message, stale) == (self.error, self.stale):
+            return  # shown already (at first: nothing, hidden): no new layout
         self.error = message
         self.stale = stale
         shown = Text(message, style="bold red") if message else Text()
@@ -209,7 +212,10 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         error.display = bool(message)
 
     def _show_diff(self, plan: EditPlan | None) -> None:
-        text = Text("nothing would be written", style="dim italic")
+        if plan is None and self._diff_shown is None:
+            return  # "nothing would be written" is shown already
+        self._diff_shown = plan
+        text = nothing_written()
         if plan is not None and plan.changed:
             text = Text()
             for line in plan.diff().splitlines():
@@ -358,6 +364,10 @@ class EditScreen(ModalScreen[EditOutcome | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def nothing_written() -> Text:
+    return Text("nothing would be written", style="dim italic")
 
 
 def _sentence(problem: Problem) -> str:
