@@ -210,3 +210,31 @@ async def test_a_value_that_becomes_a_mapping_opens_its_keys(config_dir: Path) -
         assert ("database", "user", "role") not in tree._by_path
         assert cursor(tree) == ("database", "user")
         assert_as_rebuilt(tree)
+
+
+async def test_keys_in_a_new_order_are_shown_in_it(config_dir: Path) -> None:
+    base = config_dir / "base.yml"
+    async with running(config_dir, override_type="local") as run:
+        tree = run.tree
+        await run.select("servers[0]")
+        await run.select("database.user")
+        text = base.read_text()
+        app, rest = text.split("database:\n")
+        reordered = "database:\n" + rest.replace("servers:\n", app + "servers:\n")
+        assert reordered != text and sorted(reordered) == sorted(text)
+
+        def database_first() -> bool:
+            return bool(tree.root.children) and str(tree.root.children[0].label).startswith(
+                "database"
+            )
+
+        await save(run, base, reordered, database_first, "the new order")
+        await run.resolved()
+        assert cursor(tree) == ("database", "user")
+        lines = assert_as_rebuilt(tree)
+        assert [line[3:].split(":")[0] for line in lines if line.startswith("0")] == [
+            "database",
+            "app",
+            "servers",
+        ]
+        assert node(tree, "servers").is_expanded and node(tree, "database").is_expanded
