@@ -296,13 +296,13 @@ class Bench:
             ),
             (
                 "TUI write → tree",
-                lambda: tui.write_to_tree(SAMPLES, max(runs, 3)),
+                lambda: tui.write_to_tree(SAMPLES, max(runs, 7)),
                 TUI_WRITE_TO_TREE_S,
                 "copy of sample_configs/; includes the watcher's debounce",
             ),
             (
                 "TUI edit → tree",
-                lambda: tui.edit_to_tree(SAMPLES, max(runs, 3)),
+                lambda: tui.edit_to_tree(SAMPLES, max(runs, 9)),
                 TUI_EDIT_TO_TREE_S,
                 "copy of sample_configs/: Enter in the edit dialog → plan, write, resolve,"
                 " tree shows the value with the cursor on it",
