@@ -421,3 +421,15 @@ async def test_the_problems_follow_an_edit(edit_set: Path) -> None:
             "the problem to go",
         )
         assert (edit_set / "base.yml").read_text() == BASE
+
+
+async def test_a_warning_shows_beside_the_value_and_after_the_save(edit_set: Path) -> None:
+    async with running(edit_set, override_type="local", trust_schema=True) as run:
+        screen = await open_dialog(run, "database.user")
+        await retype(run, "12")
+        await run.wait_for(lambda: "was text" in screen.error, "the warning in the dialog")
+        assert screen.warning and "--string" in screen.error
+        await run.pilot.press("enter")  # a warning does not stop the save
+        await closed(run)
+        assert "  user: 12\n" in (edit_set / "base.yml").read_text()
+        assert any("was text" in notice for notice in run.notices())

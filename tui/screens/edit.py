@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -32,6 +33,8 @@ from core.editing.source import current_stamp, same_version
 from core.model import Encrypted, KeyPath, Problem, format_path
 from tui.editing import OwnWrites
 from tui.render import LayerColours, plain_text, type_name
+
+TYPING_PAUSE_S = 0.15  # plan the typed value once typing has paused this long
 
 Action = Literal["set", "remove", "unset"]
 
@@ -99,6 +102,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
 
         result: WriteResult
         stale: bool = False
+        notes: tuple[str, ...] = ()  # what the plan warned of, told once it is saved
 
     def __init__(
         self,
@@ -127,6 +131,8 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         self.busy = False
         self.error = ""
         self.stale = False
+        self.warning = False
+        self._typing: Timer | None = None  # plans what is typed once typing pauses
         self._diff_shown: EditPlan | None = None
         self._ticket = 0
         self._prefill = self._prefill_for(winner)
@@ -199,12 +205,15 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         winner = next((e for e in self.entries if e.won), None)
         return as_written(winner.node) if winner is not None else ""
 
-    def _show_error(self, message: str, *, stale: bool = False) -> None:
-        if (message, stale) == (self.error, self.stale):
+    def _show_error(self, message: str, *, stale: bool = False, warning: bool = False) -> None:
+        """A refusal in red, or (`warning`) what the edit would do that the user should
+        know, in yellow; an empty message hides the line."""
+        if (message, stale, warning) == (self.error, self.stale, self.warning):
             return  # shown already (at first: nothing, hidden): no new layout
         self.error = message
         self.stale = stale
-        shown = Text(message, style="bold red") if message else Text()
+        self.warning = warning
+        shown = Text(message, style="yellow" if warning else "bold red") if message else Text()
         if stale:
             shown.append("\nctrl+o reloads from disk (what you typed is lost)", style="red")
         error = self.query_one("#edit-error", Static)
@@ -246,6 +255,8 @@ class EditScreen(ModalScreen[EditOutcome | None]):
     def _start(self, action: Action) -> None:
         if self.busy:
             return
+        if self._typing is not None:
+            self._typing.stop()
         self.busy = True
         self._ticket += 1
         self._plan(action, self.query_one("#edit-value", Input).value, self._ticket, True)
@@ -268,7 +279,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
         if write:
             result = write_plan(plan, on_written=self.own_writes.record)
             stale = not result.written and self._file_changed(layer)
-            self.post_message(self.Done(result, stale))
+            self.post_message(self.Done(result, stale, plan.notes))
 
     @on(Planned)
     def _planned(self, message: Planned) -> None:
@@ -280,7 +291,7 @@ class EditScreen(ModalScreen[EditOutcome | None]):
             self._show_error(_sentence(plan), stale=message.stale)
             self._show_diff(None)
         else:
-            self._show_error("")
+            self._show_error("\n".join(plan.notes), warning=True)
             self._show_diff(plan if self.preview else None)
 
     @on(Done)
@@ -292,7 +303,10 @@ class EditScreen(ModalScreen[EditOutcome | None]):
                 self._show_error(_sentence(result.problem), stale=message.stale)
             else:  # nothing to change: the file already says so
                 self.dismiss(EditOutcome(self.path))
-        elif self.on_saved is not None:
+            return
+        for note in message.notes:  # the dialog closes: the notes outlive it
+            self.app.notify(note, title="Saved, but", severity="warning")
+        if self.on_saved is not None:
             # Told before the dialog closes: the new resolve overlaps the closing.
             self.on_saved(result)
             self.dismiss(EditOutcome(self.path))
@@ -320,8 +334,10 @@ class EditScreen(ModalScreen[EditOutcome | None]):
 
     @on(Input.Changed, "#edit-value")
     def _typed(self) -> None:
-        if self.preview or self.error:
-            self._plan_quietly()
+        # Refusals and warnings show as the value is typed, once typing pauses.
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(TYPING_PAUSE_S, self._plan_quietly)
 
     @on(Input.Submitted, "#edit-value")
     def _submitted(self) -> None:
