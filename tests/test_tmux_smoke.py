@@ -120,6 +120,9 @@ def test_the_installed_app_filters_and_quits_in_a_real_terminal(terminal: Termin
     )
 
     terminal.send("/")
+    # As a user does: the field shows, then the typing. (Keys sent in the same write as
+    # the one that opens the field are covered by Pilot tests: `press("slash", *"host")`.)
+    terminal.wait_for(lambda screen: "filter: key path or value" in screen, "the filter field")
     terminal.send("max_size", literal=True)
     terminal.send("Enter")  # back to the tree, whose keys the footer then shows
     screen = terminal.wait_for(
