@@ -6,7 +6,8 @@ from pathlib import Path
 
 from core import ConfigSet
 from core.editing import EditPlan, plan_set, write_plan
-from core.editing.fields import as_written, definition_in, definitions, describe_field
+from core.editing.fields import as_written, definitions, describe_field
+from core.editing.targets import definition_in
 from core.loading import parse_bytes
 from core.model import parse_path
 from tui.editing import EditHistory, OwnWrites
@@ -104,3 +105,25 @@ def test_as_written_keeps_a_numbers_own_spelling() -> None:
     root = parse_bytes(b"mode: 0o640\nbig: 1e3\nplain: 5\n", "x.yml").documents[0].root
     assert root is not None
     assert [as_written(root.value[k]) for k in ("mode", "big", "plain")] == ["0o640", "1e3", "5"]
+
+
+def test_each_layers_definition_of_an_appended_item(tmp_path: Path) -> None:
+    (tmp_path / "confscope.toml").write_text('base = ["base.yml"]\noverrides = ["o/*.yml"]\n')
+    (tmp_path / "base.yml").write_text("tags: [a, b]\n")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "more.yml").write_text(
+        "_metadata:\n  priority: 10\ntags: !append\n  - c\n  - d\n"
+    )
+    config = ConfigSet(tmp_path)
+    resolution = config.resolve(config.context())
+
+    def shown(path: str) -> dict[str, object]:
+        return {
+            entry.layer.name: None if entry.node is None else entry.node.value
+            for entry in definitions(resolution, parse_path(path))
+        }
+
+    # Merged [3] is the appending layer's own item 1; base has no item 3.
+    assert shown("tags[3]") == {"more": "d", "base": None}
+    # Merged [0] is base's; the appending layer's item 0 ("c") is not a definition of it.
+    assert shown("tags[0]") == {"more": None, "base": "a"}

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from core.configset import ConfigSet, Resolution
 from core.editing.rendering import render_inline
 from core.editing.schemafit import field_type
-from core.editing.targets import definition_in
+from core.editing.targets import layer_definition
 from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node
 from core.scalars import resolve_plain
 
@@ -111,7 +111,8 @@ def definitions(resolution: Resolution, path: KeyPath) -> list[LayerDefinition]:
     rank = {verdict.layer: at for at, verdict in enumerate(resolution.verdicts)}  # merge order
     active = sorted(resolution.active_layers, key=lambda layer: -rank.get(layer.name, -1))
     return [
-        LayerDefinition(layer, definition_in(layer, path), layer.name == winner) for layer in active
+        LayerDefinition(layer, layer_definition(resolution, path, layer), layer.name == winner)
+        for layer in active
     ]
 
 

@@ -46,13 +46,36 @@ def definition_in(layer: LayerFile, path: KeyPath) -> Node | None:
     for key in path:
         if node is None:
             return None
-        if node.kind == MAPPING and isinstance(key, str):
-            node = node.value.get(key)
-        elif node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
+        node = definition_in_child(node, key)
     return node
+
+
+def layer_definition(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Node | None:
+    """The layer's own definition of what the merged config shows at `path`. Under
+    `!append`/`!prepend` a layer's items sit at other merged indices than its own: the
+    winner's is found by position, and a layer that only extends the list defines
+    nothing at another layer's index."""
+    merged = resolution.get(path)
+    if merged is not None and merged.layer == layer.name:
+        return definition_in(layer, own_path(resolution, path, layer))
+    node = layer.root
+    for key in path:
+        if node is None:
+            return None
+        if node.kind == SEQUENCE and node.tag in ("!append", "!prepend"):
+            return None
+        node = definition_in_child(node, key)
+    return node
+
+
+def definition_in_child(node: Node, key: str | int) -> Node | None:
+    if node.kind == MAPPING and isinstance(key, str):
+        child: Node | None = node.value.get(key)
+        return child
+    if node.kind == SEQUENCE and isinstance(key, int) and 0 <= key < len(node.value):
+        item: Node = node.value[key]
+        return item
+    return None
 
 
 def own_path(resolution: Resolution, path: KeyPath, layer: LayerFile) -> KeyPath:
