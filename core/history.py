@@ -90,6 +90,7 @@ class GitHistory:
         self.git = git or shutil.which("git")
         self._lock = threading.Lock()
         self._cache: dict[tuple[Path, str], dict[int, LineHistory | None]] = {}
+        self._outside: set[Path] = set()  # directories git said are in no work tree
 
     def line(self, path: Path, line: int) -> LineHistory | None:
         """The last commit that touched `line` (1-based) of `path`, or None if unknown."""
@@ -135,6 +136,8 @@ class GitHistory:
         return f"git log -L failed: {message.removeprefix('fatal: ')}\n"
 
     def _blame(self, path: Path, line: int) -> LineHistory | None:
+        if path.parent in self._outside:
+            return None  # asked once: no git process per edit outside a work tree
         done = self._run(
             "blame", "--porcelain", f"-L{line},{line}", "--", path.name, cwd=path.parent
         )
@@ -143,6 +146,9 @@ class GitHistory:
         if done.returncode != 0:
             if any(words in done.stderr for words in _NEVER_COMMITTED):
                 return NOT_COMMITTED
+            if "not a git repository" in done.stderr:
+                with self._lock:
+                    self._outside.add(path.parent)
             return None  # not a work tree, a line past the end: nothing to say
         return parse_porcelain(done.stdout)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,22 @@ def test_why_says_nothing_of_history_outside_git(
     assert main(["-C", str(tmp_path / "set"), "why", "database.port"]) == 0
     out, err = capsys.readouterr()
     assert "changed" not in out and err == ""
+
+
+@needs_git
+def test_git_is_asked_once_per_directory_outside_a_work_tree(tmp_path: Path) -> None:
+    file = tmp_path / "base.yml"
+    file.write_text("a: 1\n")
+    history = GitHistory()
+    calls: list[tuple[str, ...]] = []
+    run = history._run
+
+    def counted(*args: str, cwd: Path) -> Any:
+        calls.append(args)
+        return run(*args, cwd=cwd)
+
+    history._run = counted  # type: ignore[method-assign]
+    assert history.line(file, 1) is None
+    file.write_text("a: 2\n")  # an edit: a new digest, so not the line cache
+    assert history.line(file, 1) is None
+    assert len(calls) == 1
