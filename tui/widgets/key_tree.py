@@ -11,6 +11,7 @@ Textual has already rendered stay. A subclass says what the children of a path a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 
@@ -39,14 +40,12 @@ class KeyTree(Tree[Entry]):
         super().__init__(label, Entry(()), id=id)
         self._by_path: dict[KeyPath, TreeNode[Entry]] = {}
 
-    # -- what a subclass says ----------------------------------------------------------
+    # -- what a subclass says (ConfigTree defines both as methods) ---------------------
 
-    def _children(self, path: KeyPath) -> list[tuple[Key, Merged]]:
-        """The children of the node at `path`, in the order shown."""
-        raise NotImplementedError
-
-    def label_for(self, key: Key, path: KeyPath, node: Merged) -> Text:
-        raise NotImplementedError
+    _children: Callable[[KeyPath], list[tuple[Key, Merged]]]
+    """The children of the node at `path`, in the order shown."""
+    label_for: Callable[[Key, KeyPath, Merged], Text]
+    """How the key at `path` reads in the tree."""
 
     # -- where things are ----------------------------------------------------------------
 
