@@ -13,20 +13,11 @@ from __future__ import annotations
 
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan
+from core.editing.refusals import refusal
 from core.editing.sopsedits import changed_span
 from core.editing.source import read, same_version
 from core.editing.targets import choose_layer, key_path
-from core.model import KeyPath, Problem, format_path
-
-
-def _refuse(message: str, path: KeyPath, file: str | None = None) -> Problem:
-    return Problem(
-        severity="error",
-        message=message,
-        path=format_path(path),
-        file=file,
-        code="edit",
-    )
+from core.model import Problem, format_path
 
 
 def prepare_encrypt(
@@ -39,15 +30,15 @@ def prepare_encrypt(
 
     path = key_path(resolution, key, layer)
     if layer is None and resolution.get(path) is None:
-        return _refuse("not in the merged config, so there is no value to encrypt", path)
+        return refusal("not in the merged config, so there is no value to encrypt", path)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
     dotted, display = format_path(path), target.display
     if target.sops is not None:
-        return _refuse(f"{dotted} is in {display}, which is a sops file already", path, display)
+        return refusal(f"{dotted} is in {display}, which is a sops file already", path, display)
     if target.document:
-        return _refuse(
+        return refusal(
             f"{display} holds several YAML documents; sops encrypts a file of one document",
             path,
             display,
@@ -55,9 +46,9 @@ def prepare_encrypt(
     try:
         rule = creation_rule(target.path)
     except RulesError as error:
-        return _refuse(f"{display}: {error}", path, display)
+        return refusal(f"{display}: {error}", path, display)
     if rule is None or not rule.age:
-        return _refuse(
+        return refusal(
             f"no .sops.yaml creation rule with age recipients matches {display}; add one"
             " (see docs/secrets.md) to say who can open it",
             path,
@@ -67,9 +58,9 @@ def prepare_encrypt(
     try:
         encrypts = rule.rules.with_default().decider().encrypts(keys)
     except RulesError as error:
-        return _refuse(f"{display}: {error}", path, display)
+        return refusal(f"{display}: {error}", path, display)
     if not encrypts:
-        return _refuse(
+        return refusal(
             f"the .sops.yaml rule for {display} would leave {dotted} in plain text; add its"
             " key to the rule's encrypted_regex first",
             path,
@@ -77,15 +68,15 @@ def prepare_encrypt(
         )
     source = read(target.path, display)
     if isinstance(source, str):
-        return _refuse(source, path, display)
+        return refusal(source, path, display)
     if not same_version(target.identity, source.stamp, source.data):
-        return _refuse(
+        return refusal(
             f"{display} changed on disk since it was loaded; reload and try again", path, display
         )
     try:
         after = encrypt_text(source.text, display, rule.age, rule.rules)
     except SecretsError as error:
-        return _refuse(f"cannot encrypt {display}: {error.message}", path, display)
+        return refusal(f"cannot encrypt {display}: {error.message}", path, display)
     return EditPlan(
         "set",
         path,

@@ -18,7 +18,7 @@ from ruamel.yaml.error import YAMLError
 
 from core.editing.checking import ANY, REMOVED, Expectation, Window, check
 from core.editing.hints import entry_window
-from core.editing.refusals import removed_anchor, shared_value
+from core.editing.refusals import refusal, removed_anchor, shared_value
 from core.editing.rendering import double_quoted, reads_back, render_inline
 from core.editing.source import FileStamp, Source, encoding_of, read
 from core.editing.spans import SCALAR, Located, line_start, locate, parent_of, target_of
@@ -81,18 +81,6 @@ def _key_path(path: KeyPath | str) -> KeyPath:
     return parse_path(path) if isinstance(path, str) else tuple(path)
 
 
-def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
-    return Problem(
-        severity="error",
-        message=message,
-        path=format_path(path),
-        file=display,
-        line=line,
-        column=1 if line else None,
-        code="edit",
-    )
-
-
 def _entry_window(source: Source, found: Located, path: KeyPath, splice: Splice) -> Window | None:
     """The lines of the entry at `path` alone, when they can be read on their own.
 
@@ -146,11 +134,11 @@ def _finish(
 ) -> EditPlan | Problem:
     if isinstance(splice, str):
         entry = target_of(found, path)
-        return _refuse(splice, source.display, path, entry.line if entry is not None else None)
+        return refusal(splice, path, source.display, entry.line if entry is not None else None)
     if splice.end > splice.start:
         lost = removed_anchor(source, found.document, splice.start, splice.end)
         if lost is not None:
-            return _refuse(lost[0], source.display, path, lost[1])
+            return refusal(lost[0], path, source.display, lost[1])
     new_text = splice.apply(source.text)
     window = None
     if action == "set" and target_of(found, path) is not None:
@@ -160,7 +148,7 @@ def _finish(
     line = source.text.count("\n", 0, splice.start) + 1
     failure = check(source.text, new_text, expectation, window, source.display, found.document)
     if failure is not None:
-        return _refuse(failure, source.display, path, line)
+        return refusal(failure, path, source.display, line)
     return EditPlan(
         action,
         path,
@@ -187,10 +175,10 @@ def _prepare(
     document: int = 0,
 ) -> tuple[Source, Located] | Problem:
     if not path:
-        return _refuse("no key given", display, path)
+        return refusal("no key given", path, display)
     source = read(file, display)
     if isinstance(source, str):
-        return _refuse(source, display, path)
+        return refusal(source, path, display)
     found: Located | None = None
     window = entry_window(source, loaded, path[0])
     if window is not None:
@@ -210,11 +198,11 @@ def _prepare(
     if found.error is None and window is None:
         found.error = syntax_error(source.text)  # the walk stopped at its entry's end
     if found.error is not None:
-        return _refuse(f"{found.error}; fix it before editing", display, path)
-    refusal = shared_value(source, found, path)
-    if refusal is not None:
-        message, line = refusal
-        return _refuse(message, display, path, line)
+        return refusal(f"{found.error}; fix it before editing", path, display)
+    shared = shared_value(source, found, path)
+    if shared is not None:
+        message, line = shared
+        return refusal(message, path, display, line)
     return source, found
 
 
@@ -296,7 +284,7 @@ def plan_remove(
         return prepared
     source, found = prepared
     if target_of(found, path) is None:
-        return _refuse(f"{display} does not define {format_path(path)}", display, path)
+        return refusal(f"{display} does not define {format_path(path)}", path, display)
     parent, entry, removed = removal_target(found, path)
     splice = remove_entry(source.text, parent, entry)
     what = format_path(path)
@@ -332,10 +320,10 @@ def plan_unset_directive(
     entry = target_of(found, path)
     if entry is not None:
         if entry.value.kind == SCALAR and entry.value.tag == "!unset":
-            return _refuse(
+            return refusal(
                 f"{format_path(path)} is already !unset at line {entry.line}",
-                display,
                 path,
+                display,
                 entry.line,
             )
         splice: Splice | str = unset_directive(source.text, entry, source.eol)

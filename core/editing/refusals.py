@@ -9,7 +9,22 @@ from __future__ import annotations
 from core.editing.source import Source
 from core.editing.spans import ALIAS, MERGE_KEY, Located, locate
 from core.loading import parse_bytes
-from core.model import MAPPING, KeyPath, Node, format_path
+from core.model import MAPPING, KeyPath, Node, Problem, format_path
+
+
+def refusal(
+    message: str, path: KeyPath, file: str | None = None, line: int | None = None
+) -> Problem:
+    """An edit refused: one error for `path`, at `file`:`line` (column 1) when known."""
+    return Problem(
+        severity="error",
+        message=message,
+        path=format_path(path),
+        file=file,
+        line=line,
+        column=1 if line else None,
+        code="edit",
+    )
 
 
 def _user(path: KeyPath) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.configset import ConfigSet, Resolution
 from core.editing.planning import EditPlan, plan_remove, plan_set, plan_unset_directive
+from core.editing.refusals import refusal
 from core.editing.rendering import InputError, parse_input, render_inline
 from core.editing.schemafit import as_text, schema_problem, unchecked, unknown_key
 from core.editing.sopsedits import Identities, plan_sops_remove, plan_sops_set
@@ -31,25 +32,11 @@ from core.model import SCALAR, Encrypted, KeyPath, LayerFile, Node, Problem, for
 from core.scalars import resolve_plain, yaml11_reading
 
 
-def _refuse(
-    message: str, path: KeyPath, file: str | None = None, line: int | None = None
-) -> Problem:
-    return Problem(
-        severity="error",
-        message=message,
-        path=format_path(path),
-        file=file,
-        line=line,
-        column=1 if line else None,
-        code="edit",
-    )
-
-
 def _checked(plan: EditPlan | Problem, layer: LayerFile) -> EditPlan | Problem:
     """`plan`, unless the file changed since the resolution the user is looking at."""
     if isinstance(plan, Problem) or same_version(layer.identity, plan.stamp, plan.before):
         return plan
-    return _refuse(
+    return refusal(
         f"{layer.display} changed on disk since it was loaded; reload and edit again",
         plan.path,
         layer.display,
@@ -60,7 +47,7 @@ def _sops_directive(layer: LayerFile, path: KeyPath) -> Problem | None:
     """`!unset` is confscope's tag; sops would keep it as a plain null inside its MAC."""
     if layer.sops is None:
         return None
-    return _refuse(
+    return refusal(
         f"{layer.display} is a sops file; write '{format_path(path)}: !unset' in a plain"
         " layer above it, or remove the definition (without --directive)",
         path,
@@ -74,7 +61,7 @@ def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Probl
     error could sit anywhere else in the file."""
     for problem in resolution.problems:
         if problem.code == "syntax" and problem.file == layer.display:
-            return _refuse(
+            return refusal(
                 f"{layer.display} has a YAML syntax error at line {problem.line};"
                 " fix it before editing",
                 path,
@@ -86,7 +73,7 @@ def _duplicate(resolution: Resolution, path: KeyPath, layer: LayerFile) -> Probl
         if problem.code != "duplicate-key" or problem.file != layer.display:
             continue
         if problem.path == dotted or dotted.startswith((problem.path + ".", problem.path + "[")):
-            return _refuse(
+            return refusal(
                 f"{problem.path} is defined twice in {layer.display}; remove one first",
                 path,
                 layer.display,
@@ -132,9 +119,9 @@ def _read_value(
         try:
             return parse_input(text, as_string), text
         except InputError as error:
-            return _refuse(str(error), path)
+            return refusal(str(error), path)
     if text is not None and not isinstance(text, (bool, int, float)):
-        return _refuse(f"{text!r} is not one value (a number, text, true/false, null)", path)
+        return refusal(f"{text!r} is not one value (a number, text, true/false, null)", path)
     return text, render_inline(text)
 
 
@@ -174,15 +161,15 @@ def prepare_set(
         and current.layer == target.name
         and isinstance(current.value, Encrypted)
     ):
-        return _refuse(
+        return refusal(
             f"{format_path(path)} is encrypted in {current.file}; use 'confscope secrets set'",
             path,
             current.file,
             current.line,
         )
-    refusal = _duplicate(resolution, path, target)
-    if refusal is not None:
-        return refusal
+    refused = _duplicate(resolution, path, target)
+    if refused is not None:
+        return refused
     message = schema_problem(config, resolution, path, value)
     if message is not None and not as_string:
         text_value = as_text(config, resolution, path, value, text)
@@ -192,10 +179,10 @@ def prepare_set(
         shown = "the new value" if target.sops is not None else repr(text)
         own = definition_in(target, in_file)  # the line of the value it would replace
         line = own.line if own is not None and own.line else None
-        return _refuse(f"the schema refuses {shown}: {message}", path, target.display, line)
+        return refusal(f"the schema refuses {shown}: {message}", path, target.display, line)
     unknown = unknown_key(config, resolution, path)
     if unknown is not None and unknown[1]:
-        return _refuse(unknown[0], path, target.display)
+        return refusal(unknown[0], path, target.display)
     notes = tuple(
         note
         for note in (
@@ -276,17 +263,17 @@ def prepare_unset(
     if layer is None and resolution.get(path) is None:
         why = removed_by(resolution, path)
         if why is not None:
-            return _refuse(f"already out of the merged config: {why}", path)
-        return _refuse("not in the merged config, so no layer defines it", path)
+            return refusal(f"already out of the merged config: {why}", path)
+        return refusal("not in the merged config, so no layer defines it", path)
     target = choose_layer(resolution, path, layer)
     if isinstance(target, Problem):
         return target
     asked, path = path, own_path(resolution, path, target)  # !append: merged [2], own [0]
-    refusal = _duplicate(resolution, path, target) or (
+    refused = _duplicate(resolution, path, target) or (
         _sops_directive(target, path) if directive else None
     )
-    if refusal is not None:
-        return refusal
+    if refused is not None:
+        return refused
     if target.sops is not None:
         return _checked(_as_asked(plan_sops_remove(target, path, identities), path, asked), target)
     if directive:

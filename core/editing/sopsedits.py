@@ -16,24 +16,13 @@ from dataclasses import replace
 from typing import Any
 
 from core.editing.planning import EditPlan, plan_remove
+from core.editing.refusals import refusal
 from core.editing.rendering import render_inline
 from core.editing.source import Source, read
 from core.editing.splicing import Splice
 from core.model import KeyPath, LayerFile, Problem, format_path
 
 Identities = Callable[[Sequence[str]], list[str]]
-
-
-def _refuse(message: str, display: str, path: KeyPath, line: int | None = None) -> Problem:
-    return Problem(
-        severity="error",
-        message=message,
-        path=format_path(path),
-        file=display,
-        line=line,
-        column=1 if line else None,
-        code="edit",
-    )
 
 
 def _identities(given: Identities | None) -> Identities:
@@ -53,11 +42,11 @@ def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
     try:
         doc = parse(source.text, display)
         if doc.metadata is None:
-            return _refuse(f"{display} has no sops: block", display, path)
+            return refusal(f"{display} has no sops: block", path, display)
         try:
             recipients = list(meta.from_block(doc.metadata).recipients)
         except meta.MetadataError as error:
-            return _refuse(f"{display}: {error}", display, path)
+            return refusal(f"{display}: {error}", path, display)
         shown = ", ".join(recipients) or "none"
         try:
             found = _identities(identities)(recipients)
@@ -66,15 +55,15 @@ def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
             reason = getattr(error, "message", None) or str(error)
             named = any(recipient in reason for recipient in recipients)
             who = "" if named else f" (recipients: {shown})"
-            return _refuse(
+            return refusal(
                 f"cannot edit {dotted} in {display}{who}: {reason}; nothing was written",
-                display,
                 path,
+                display,
             )
         return open_document(doc, unlocked, display)
     except SecretsError as error:
-        return _refuse(
-            f"cannot edit {dotted}: {error}; nothing was written", display, path, error.line
+        return refusal(
+            f"cannot edit {dotted}: {error}; nothing was written", path, display, error.line
         )
 
 
@@ -132,14 +121,14 @@ def plan_sops_set(
 
     source = read(layer.path, layer.display)
     if isinstance(source, str):
-        return _refuse(source, layer.display, path)
+        return refusal(source, path, layer.display)
     opened = _open(source, path, identities)
     if isinstance(opened, Problem):
         return opened
     try:
         after = set_text(source.text, opened, path, value, source.display)
     except SecretsError as error:
-        return _refuse(f"{error}; nothing was written", source.display, path, error.line)
+        return refusal(f"{error}; nothing was written", path, source.display, error.line)
     encrypted = opened.unlocked.encrypts(path) and value is not None and value != ""
     shown = "<encrypted>" if encrypted else render_inline(value)
     description = f"set {format_path(path)} = {shown} in"
@@ -163,7 +152,7 @@ def plan_sops_remove(
 
     source = read(layer.path, layer.display)
     if isinstance(source, str):
-        return _refuse(source, layer.display, path)
+        return refusal(source, path, layer.display)
     opened = _open(source, path, identities)
     if isinstance(opened, Problem):
         return opened
@@ -190,10 +179,10 @@ def plan_sops_remove(
         fresh = Unlocked(meta.from_block(reread.metadata), opened.unlocked.data_key, source.display)
         open_document(reread, fresh, source.display)
     except (SecretsError, meta.MetadataError) as error:
-        return _refuse(
+        return refusal(
             f"the rewritten file would not open ({error}); nothing was written",
-            source.display,
             path,
+            source.display,
             removal.line,
         )
     description = removal.description.rsplit(" ", 1)[0]

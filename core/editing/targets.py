@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.editing.refusals import refusal
 from core.merging import removal_covering
 from core.model import MAPPING, SEQUENCE, KeyPath, LayerFile, Node, Problem, format_path, parse_path
 from core.resolution import Resolution
-
-
-def _refuse(message: str, path: KeyPath) -> Problem:
-    return Problem(severity="error", message=message, path=format_path(path), code="edit")
 
 
 def key_path(resolution: Resolution, key: str, layer: str | None = None) -> KeyPath:
@@ -142,11 +139,11 @@ def choose_layer(
             return by_file[0]
         verdict = resolution.verdict(name)
         if verdict is not None:
-            return _refuse(
+            return refusal(
                 f"layer '{name}' is not active ({verdict.summary}); the active layers are: {names}",
                 path,
             )
-        return _refuse(f"there is no layer '{name}'; the active layers are: {names}", path)
+        return refusal(f"there is no layer '{name}'; the active layers are: {names}", path)
     node = resolution.get(path)
     if node is None:
         covering = removal_covering(resolution.removals, path)
@@ -159,19 +156,19 @@ def choose_layer(
         why = removed_by(resolution, path)
         if why is not None and covering is not None:
             by_name = covering[1].layer
-            return _refuse(
+            return refusal(
                 f"not in the merged config: {why}; pass --layer {by_name} to write it where"
                 f" the !unset stands, or a layer above {by_name}",
                 path,
             )
-        return _refuse(
+        return refusal(
             f"not in the merged config; say which layer gets it with --layer (active: {names})",
             path,
         )
     for layer in active:
         if layer.name == node.layer:
             return layer
-    return _refuse(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
+    return refusal(f"the layer '{node.layer}' that defines {format_path(path)} is not active", path)
 
 
 def _names_file(layer: LayerFile, name: str) -> bool:
