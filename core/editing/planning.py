@@ -56,6 +56,34 @@ class EditPlan:
     description: str  # for people: "set database.port = 5433 in base.yml:12"
     notes: tuple[str, ...] = ()  # what the user should know, not a refusal
 
+    @classmethod
+    def from_source(
+        cls,
+        source: Source,
+        action: Action,
+        path: KeyPath,
+        layer: str | None,
+        new_text: str,
+        splice: Splice,
+        line: int,
+        description: str,
+    ) -> EditPlan:
+        """The plan that turns `source` into `new_text`; `description` gets FILE:LINE."""
+        return cls(
+            action,
+            path,
+            layer,
+            source.path,
+            source.display,
+            source.stamp,
+            source.data,
+            source.encode(new_text),
+            source.mode,
+            splice,
+            line,
+            f"{description} {source.display}:{line}",
+        )
+
     @property
     def changed(self) -> bool:
         return self.before != self.after
@@ -149,20 +177,7 @@ def _finish(
     failure = check(source.text, new_text, expectation, window, source.display, found.document)
     if failure is not None:
         return refusal(failure, path, source.display, line)
-    return EditPlan(
-        action,
-        path,
-        layer,
-        source.path,
-        source.display,
-        source.stamp,
-        source.data,
-        source.encode(new_text),
-        source.mode,
-        splice,
-        line,
-        f"{description} {source.display}:{line}",
-    )
+    return EditPlan.from_source(source, action, path, layer, new_text, splice, line, description)
 
 
 def _prepare(

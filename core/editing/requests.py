@@ -276,22 +276,13 @@ def prepare_unset(
         return refused
     if target.sops is not None:
         return _checked(_as_asked(plan_sops_remove(target, path, identities), path, asked), target)
-    if directive:
-        plan = plan_unset_directive(
-            target.path,
-            target.display,
-            path,
-            layer=target.name,
-            loaded=target,
-            document=target.document,
-        )
-    else:
-        plan = plan_remove(
-            target.path,
-            target.display,
-            path,
-            layer=target.name,
-            loaded=target,
-            document=target.document,
-        )
+    planner = plan_unset_directive if directive else plan_remove
+    plan = planner(
+        target.path,
+        target.display,
+        path,
+        layer=target.name,
+        loaded=target,
+        document=target.document,
+    )
     return _checked(_as_asked(plan, path, asked), target)

@@ -67,6 +67,19 @@ def _open(source: Source, path: KeyPath, identities: Identities | None) -> Any:
         )
 
 
+def _read_and_open(
+    layer: LayerFile, path: KeyPath, identities: Identities | None
+) -> tuple[Source, Any] | Problem:
+    """The layer's file read and decrypted (sops' `Opened`), or why not."""
+    source = read(layer.path, layer.display)
+    if isinstance(source, str):
+        return refusal(source, path, layer.display)
+    opened = _open(source, path, identities)
+    if isinstance(opened, Problem):
+        return opened
+    return source, opened
+
+
 def changed_span(before: str, after: str) -> Splice:
     """The smallest splice turning `before` into `after` (for the plan's record)."""
     start = 0
@@ -89,20 +102,8 @@ def _plan(
     line: int,
     description: str,
 ) -> EditPlan:
-    return EditPlan(
-        action,
-        path,
-        layer,
-        source.path,
-        source.display,
-        source.stamp,
-        source.data,
-        source.encode(after),
-        source.mode,
-        changed_span(source.text, after),
-        line,
-        f"{description} {source.display}:{line}",
-    )
+    splice = changed_span(source.text, after)
+    return EditPlan.from_source(source, action, path, layer, after, splice, line, description)
 
 
 def _line_of(leaves: Sequence[Any], path: KeyPath, text: str) -> int:
@@ -119,12 +120,10 @@ def plan_sops_set(
     from core.secrets.setting import set_text
     from core.secrets.sopsfile import SecretsError
 
-    source = read(layer.path, layer.display)
-    if isinstance(source, str):
-        return refusal(source, path, layer.display)
-    opened = _open(source, path, identities)
-    if isinstance(opened, Problem):
-        return opened
+    read_open = _read_and_open(layer, path, identities)
+    if isinstance(read_open, Problem):
+        return read_open
+    source, opened = read_open
     try:
         after = set_text(source.text, opened, path, value, source.display)
     except SecretsError as error:
@@ -150,12 +149,10 @@ def plan_sops_remove(
     from core.secrets.setting import reseal_moved_comments, retouch, text_path
     from core.secrets.sopsfile import SecretsError, Unlocked, open_document, parse
 
-    source = read(layer.path, layer.display)
-    if isinstance(source, str):
-        return refusal(source, path, layer.display)
-    opened = _open(source, path, identities)
-    if isinstance(opened, Problem):
-        return opened
+    read_open = _read_and_open(layer, path, identities)
+    if isinstance(read_open, Problem):
+        return read_open
+    source, opened = read_open
     # sops counts list items without the comments it writes as items; the text does not.
     in_text = text_path(source.text, path)
     removal = plan_remove(
